@@ -1,0 +1,99 @@
+#!/usr/bin/env node
+/** The command line: `unlearn <command> [options]`. User errors print one line and exit 1. */
+import { parseArgs } from 'node:util';
+import { runDemo } from '../demo/runDemo';
+import type { BackendName } from '../engine/backend/select';
+import { CancelledError, UserError } from '../errors';
+import { ProgressLine } from './progress';
+
+const USAGE = `usage: unlearn <command> [options]
+
+commands:
+  demo [--quick] [--forget N] [--seed S] [--out DIR] [--methods a,b] [--backend wasm|cpu|tensorflow]
+       train (or reuse) an original MNIST model, run every unlearning method on class N (default 3),
+       print a table and write DIR/report.json (default out/)`;
+
+async function demo(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      forget: { type: 'string', default: '3' },
+      seed: { type: 'string', default: '1' },
+      out: { type: 'string', default: 'out' },
+      methods: { type: 'string' },
+      backend: { type: 'string' },
+      epochs: { type: 'string' },
+      'limit-train': { type: 'string' },
+      'limit-test': { type: 'string' },
+    },
+    strict: true,
+  });
+  const seed = Number(values.seed);
+  if (!Number.isInteger(seed)) throw new UserError(`--seed must be an integer, got '${values.seed}'`);
+  const backend = values.backend as BackendName | undefined;
+  if (backend && !['wasm', 'cpu', 'tensorflow'].includes(backend)) {
+    throw new UserError(`--backend must be wasm, cpu or tensorflow, got '${backend}'`);
+  }
+  const int = (v: string | undefined, name: string) => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0)
+      throw new UserError(`--${name} must be a positive integer, got '${v}'`);
+    return n;
+  };
+  const limitTrain = int(values['limit-train'], 'limit-train');
+  const limitTest = int(values['limit-test'], 'limit-test');
+  const epochs = int(values.epochs, 'epochs');
+  await runDemo(
+    {
+      quick: values.quick ?? false,
+      forget: values.forget ?? '3',
+      seed,
+      out: values.out ?? 'out',
+      methods: values.methods?.split(',').map((m) => m.trim()),
+      backend,
+      recipe: epochs ? { epochs } : undefined,
+      limits: limitTrain || limitTest ? { train: limitTrain, test: limitTest } : undefined,
+    },
+    new ProgressLine(),
+  );
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'demo':
+        await demo(rest);
+        return 0;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(`${USAGE}\n`);
+        return command === undefined ? 1 : 0;
+      default:
+        throw new UserError(`unknown command '${command}'\n${USAGE}`);
+    }
+  } catch (e) {
+    if (e instanceof UserError || e instanceof CancelledError) {
+      process.stderr.write(`\nerror: ${e.message}\n`);
+      return 1;
+    }
+    const err = e as Error & { code?: string };
+    if (err.code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`\nerror: ${err.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`\ninternal error: ${err.message}\n`);
+    if (process.env.UNLEARN_DEBUG) process.stderr.write(`${err.stack}\n`);
+    return 2;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

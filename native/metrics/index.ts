@@ -1,0 +1,3 @@
+export * from './accuracy';
+export * from './gap';
+export * from './mia';

@@ -1,0 +1,18 @@
+/** `retrain`: the gold standard. The original recipe, from scratch, on the retained data only. */
+import { trainFromScratch } from '../../training/fromScratch';
+import type { UnlearningMethod } from '../types';
+
+export const retrain: UnlearningMethod = {
+  name: 'retrain',
+  summary: 'Trains a new model from scratch without the forgotten class (slow, exact).',
+  defaults: {},
+  async run(original, task, _options, ctx) {
+    return trainFromScratch(task.recipe, [task.retain], {
+      shape: original.info.inputShape,
+      numClasses: original.info.numClasses,
+      seed: ctx.seed,
+      signal: ctx.signal,
+      onProgress: (fraction, loss) => ctx.onProgress?.({ stage: 'retrain', fraction, loss }),
+    });
+  },
+};
