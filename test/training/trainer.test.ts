@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { initBackend } from '../../native/engine/backend/select';
+import { Rng } from '../../native/engine/random';
+import { tf } from '../../native/engine/tf';
+import { CancelledError } from '../../native/errors';
+import { CNN_ARCHS, buildCnn } from '../../native/models/cnn';
+import { Classifier } from '../../native/models/classifier';
+import { wholeSplit } from '../../native/training/samples';
+import { Trainer } from '../../native/training/trainer';
+import { accuracy, predictions } from '../../native/metrics/accuracy';
+import { barsDataset } from '../helpers/tinyData';
+
+const ds = barsDataset();
+const fresh = (seed = 1) => new Classifier(buildCnn(CNN_ARCHS['cnn-ref'], [8, 8, 1], 4, seed));
+const testAcc = (c: Classifier) => accuracy(predictions(c.predictProbs(ds.test), 4), ds.test.labels);
+
+describe('trainer', () => {
+  before(async () => {
+    await initBackend();
+  });
+
+  it('learns a separable problem and keeps the number of tensors flat across epochs', async () => {
+    const c = fresh();
+    const t = new Trainer(c, { lr: 3e-3, batchSize: 32 });
+    const counts: number[] = [];
+    await t.fit([wholeSplit(ds.train)], new Rng(1), {
+      epochs: 5,
+      afterEpoch: () => {
+        counts.push(tf.memory().numTensors);
+        return false;
+      },
+    });
+    assert.ok(testAcc(c) > 0.95, `accuracy ${testAcc(c)}`);
+    assert.equal(counts[0], counts[4], `tensors after each epoch: ${counts}`);
+    t.dispose();
+    c.dispose();
+  });
+
+  it('is reproducible from the seed', async () => {
+    const run = async () => {
+      const c = fresh(5);
+      const t = new Trainer(c, { lr: 1e-3 });
+      await t.fit([wholeSplit(ds.train)], new Rng(9), { epochs: 1 });
+      const w = c.model.getWeights()[0].dataSync().slice();
+      t.dispose();
+      c.dispose();
+      return w;
+    };
+    assert.deepEqual(await run(), await run());
+  });
+
+  it('leaves masked weights untouched and ascends the loss with negative weights', async () => {
+    const c = fresh(2);
+    const vars = c.variables();
+    const masks = vars.map((v, i) => (i === 0 ? tf.zerosLike(v) : tf.onesLike(v)));
+    const before0 = vars[0].dataSync().slice();
+    const before1 = vars[1].dataSync().slice();
+    const t = new Trainer(c, { lr: 1e-2, gradMasks: masks });
+    await t.fit([wholeSplit(ds.train)], new Rng(1), { epochs: 1 });
+    assert.deepEqual(vars[0].dataSync(), before0);
+    assert.notDeepEqual(vars[1].dataSync(), before1);
+    t.dispose();
+    masks.forEach((m) => m.dispose());
+
+    const lossOf = () =>
+      tf.tidy(() => {
+        const y = tf.oneHot(tf.tensor1d(ds.train.labels, 'int32'), 4);
+        const x = tf.tensor4d(Float32Array.from(ds.train.pixels, (p) => p / 255), [ds.train.size, 8, 8, 1]);
+        return tf.losses.softmaxCrossEntropy(y, c.logits(x)).dataSync()[0];
+      });
+    const l0 = lossOf();
+    const ascent = new Trainer(c, { lr: 1e-3, clipNorm: 1 });
+    await ascent.fit([wholeSplit(ds.train, -1)], new Rng(1), { epochs: 1 });
+    assert.ok(lossOf() > l0, 'loss rose under negative weights');
+    ascent.dispose();
+    c.dispose();
+  });
+
+  it('stops with CancelledError when its signal is aborted', async () => {
+    const c = fresh();
+    const t = new Trainer(c);
+    const ctl = new AbortController();
+    await assert.rejects(
+      t.fit([wholeSplit(ds.train)], new Rng(1), {
+        epochs: 3,
+        signal: ctl.signal,
+        reportEvery: 1,
+        onStep: () => ctl.abort(),
+      }),
+      CancelledError,
+    );
+    t.dispose();
+    c.dispose();
+  });
+});
