@@ -116,11 +116,13 @@ export class Trainer {
           pending = [];
           loop.onStep?.({ epoch, step: s + 1, stepsPerEpoch: steps, loss: value });
           await yieldToEventLoop();
+          throwIfAborted(loop.signal);
           if (loop.shouldStop?.()) return;
         }
       }
       if (loop.afterEpoch && (await loop.afterEpoch(epoch))) break;
     }
+    throwIfAborted(loop.signal);
   }
 
   /** Changes the learning rate for the following steps (optimizer state is kept). */

@@ -6,8 +6,8 @@ import { before, describe, it } from 'node:test';
 import { initBackend } from '../../native/engine/backend/select';
 import { tf } from '../../native/engine/tf';
 import { UserError } from '../../native/errors';
-import { CNN_ARCHS, buildCnn } from '../../native/models/cnn';
 import { Classifier, cloneClassifier, describeModel } from '../../native/models/classifier';
+import { CNN_ARCHS, buildCnn } from '../../native/models/cnn';
 import { exportClassifier, importClassifier, loadLayersModel } from '../../native/models/modelIO';
 import { barsDataset } from '../helpers/tinyData';
 
@@ -43,7 +43,10 @@ describe('models', () => {
     assert.equal(info.embeddingLayer, 'hidden');
     assert.equal(info.outputKind, 'probabilities');
     assert.equal(info.numClasses, 4);
-    assert.throws(() => describeModel(seq, 'nope'), (e: Error) => e instanceof UserError && /nope/.test(e.message));
+    assert.throws(
+      () => describeModel(seq, 'nope'),
+      (e: Error) => e instanceof UserError && /nope/.test(e.message),
+    );
     cnn.dispose();
     seq.dispose();
   });
@@ -66,11 +69,17 @@ describe('models', () => {
     const c = new Classifier(buildCnn(CNN_ARCHS['cnn-ref'], [8, 8, 1], 4, 2));
     const dir = tmp();
     await exportClassifier(c, dir);
-    await assert.rejects(importClassifier(dir, { numClasses: 10 }), /outputs 4 classes but the dataset has 10/);
+    await assert.rejects(
+      importClassifier(dir, { numClasses: 10 }),
+      /outputs 4 classes but the dataset has 10/,
+    );
     await assert.rejects(importClassifier(dir, { shape: [28, 28, 1] }), /expects images 8x8x1/);
     const w = path.join(dir, 'weights.bin');
     fs.truncateSync(w, fs.statSync(w).size - 8);
-    await assert.rejects(loadLayersModel(dir), (e: Error) => e instanceof UserError && /truncated/.test(e.message));
+    await assert.rejects(
+      loadLayersModel(dir),
+      (e: Error) => e instanceof UserError && /truncated/.test(e.message),
+    );
     await assert.rejects(loadLayersModel(path.join(dir, 'absent')), /model not found/);
     fs.writeFileSync(path.join(dir, 'model.json'), '{not json');
     await assert.rejects(loadLayersModel(dir), /not valid JSON/);

@@ -4,11 +4,11 @@ import { initBackend } from '../../native/engine/backend/select';
 import { Rng } from '../../native/engine/random';
 import { tf } from '../../native/engine/tf';
 import { CancelledError } from '../../native/errors';
-import { CNN_ARCHS, buildCnn } from '../../native/models/cnn';
+import { accuracy, predictions } from '../../native/metrics/accuracy';
 import { Classifier } from '../../native/models/classifier';
+import { CNN_ARCHS, buildCnn } from '../../native/models/cnn';
 import { wholeSplit } from '../../native/training/samples';
 import { Trainer } from '../../native/training/trainer';
-import { accuracy, predictions } from '../../native/metrics/accuracy';
 import { barsDataset } from '../helpers/tinyData';
 
 const ds = barsDataset();
@@ -66,7 +66,10 @@ describe('trainer', () => {
     const lossOf = () =>
       tf.tidy(() => {
         const y = tf.oneHot(tf.tensor1d(ds.train.labels, 'int32'), 4);
-        const x = tf.tensor4d(Float32Array.from(ds.train.pixels, (p) => p / 255), [ds.train.size, 8, 8, 1]);
+        const x = tf.tensor4d(
+          Float32Array.from(ds.train.pixels, (p) => p / 255),
+          [ds.train.size, 8, 8, 1],
+        );
         return tf.losses.softmaxCrossEntropy(y, c.logits(x)).dataSync()[0];
       });
     const l0 = lossOf();

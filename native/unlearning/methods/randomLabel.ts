@@ -65,7 +65,7 @@ export const randomLabel: UnlearningMethod = {
   name: 'random_label',
   summary: 'Relabels the forgotten samples at random and fine-tunes with retained data.',
   defaults: RANDOM_LABEL_DEFAULTS,
-  run(original, task, options, ctx) {
+  async run(original, task, options, ctx) {
     return randomLabelFinetune(
       original,
       task,
