@@ -1,8 +1,10 @@
 /** Building blocks the unlearning methods share. */
 import type { Rng } from '../../engine/random';
 import { tf } from '../../engine/tf';
+import { cloneClassifier } from '../../models/classifier';
 import type { Classifier } from '../../models/classifier';
 import type { SampleSet } from '../../training/samples';
+import { type TrainOptions, Trainer } from '../../training/trainer';
 import type { LoopOptions, StepProgress } from '../../training/trainer';
 import type { MethodContext, UnlearningTask } from '../types';
 
@@ -80,4 +82,28 @@ export function progressOf(ctx: MethodContext, stage: string, epochs: number): P
     onStep: (p: StepProgress) =>
       ctx.onProgress?.({ stage, fraction: (p.epoch + p.step / p.stepsPerEpoch) / epochs, loss: p.loss }),
   };
+}
+
+/**
+ * Clones the original and fine-tunes the copy on `sets` (the shared body of every fine-tuning method).
+ * `loop` may refer to the copy (e.g. a stopping rule that measures it). The copy is disposed on failure.
+ */
+export async function fineTuneCopy(
+  original: Classifier,
+  sets: readonly SampleSet[],
+  rng: Rng,
+  train: TrainOptions,
+  loop: (model: Classifier) => LoopOptions,
+): Promise<Classifier> {
+  const model = await cloneClassifier(original);
+  const trainer = new Trainer(model, train);
+  try {
+    await trainer.fit(sets, rng, loop(model));
+  } catch (e) {
+    model.dispose();
+    throw e;
+  } finally {
+    trainer.dispose();
+  }
+  return model;
 }

@@ -1,10 +1,8 @@
 /** `finetune`: continue training on the retained data only and rely on catastrophic forgetting. */
 import { Rng } from '../../engine/random';
-import { cloneClassifier } from '../../models/classifier';
-import { Trainer } from '../../training/trainer';
 import { Options } from '../options';
 import type { UnlearningMethod } from '../types';
-import { progressOf } from './common';
+import { fineTuneCopy, progressOf } from './common';
 
 export const finetune: UnlearningMethod = {
   name: 'finetune',
@@ -12,21 +10,17 @@ export const finetune: UnlearningMethod = {
   defaults: { epochs: 1, lr: 1e-3, batch_size: 64 },
   async run(original, task, options, ctx) {
     const o = new Options('finetune', this.defaults, options);
-    const model = await cloneClassifier(original);
-    const trainer = new Trainer(model, { lr: o.num('lr'), batchSize: o.num('batch_size') });
-    try {
-      const epochs = o.num('epochs');
-      await trainer.fit([task.retain], new Rng(ctx.seed), {
+    const epochs = o.num('epochs');
+    return fineTuneCopy(
+      original,
+      [task.retain],
+      new Rng(ctx.seed),
+      { lr: o.num('lr'), batchSize: o.num('batch_size') },
+      () => ({
         epochs,
         signal: ctx.signal,
         ...progressOf(ctx, 'finetune', epochs),
-      });
-    } catch (e) {
-      model.dispose();
-      throw e;
-    } finally {
-      trainer.dispose();
-    }
-    return model;
+      }),
+    );
   },
 };

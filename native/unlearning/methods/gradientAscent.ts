@@ -4,11 +4,9 @@
  * no longer recognised, before the ascent damages the rest of the model.
  */
 import { Rng } from '../../engine/random';
-import { cloneClassifier } from '../../models/classifier';
-import { Trainer } from '../../training/trainer';
 import { Options } from '../options';
 import type { UnlearningMethod } from '../types';
-import { holdOut, progressOf, retainSubset, setAccuracy } from './common';
+import { fineTuneCopy, holdOut, progressOf, retainSubset, setAccuracy } from './common';
 
 export const gradientAscent: UnlearningMethod = {
   name: 'gradient_ascent',
@@ -28,30 +26,22 @@ export const gradientAscent: UnlearningMethod = {
   async run(original, task, options, ctx) {
     const o = new Options('gradient_ascent', this.defaults, options);
     const rng = new Rng(ctx.seed);
-    const model = await cloneClassifier(original);
     const { train, check } = holdOut(task.forget, 256, rng);
     const ascend = { ...train, weight: -o.num('forget_weight') };
     const retain = retainSubset(task, Math.round(train.indices.length * o.num('retain_ratio')), rng);
-    const trainer = new Trainer(model, {
-      lr: o.num('lr'),
-      batchSize: o.num('batch_size'),
-      clipNorm: o.num('clip_norm'),
-    });
     const epochs = o.num('epochs');
-    try {
-      await trainer.fit([ascend, retain], rng, {
+    return fineTuneCopy(
+      original,
+      [ascend, retain],
+      rng,
+      { lr: o.num('lr'), batchSize: o.num('batch_size'), clipNorm: o.num('clip_norm') },
+      (model) => ({
         epochs,
         signal: ctx.signal,
         reportEvery: 10,
         shouldStop: () => setAccuracy(model, check) <= o.num('stop_at'),
         ...progressOf(ctx, 'gradient_ascent', epochs),
-      });
-    } catch (e) {
-      model.dispose();
-      throw e;
-    } finally {
-      trainer.dispose();
-    }
-    return model;
+      }),
+    );
   },
 };

@@ -5,22 +5,30 @@
  */
 import { Rng } from '../../engine/random';
 import type { Tensor } from '../../engine/tf';
-import { cloneClassifier } from '../../models/classifier';
 import type { Classifier } from '../../models/classifier';
-import { Trainer } from '../../training/trainer';
 import { Options } from '../options';
 import type { UnlearningMethod, UnlearningTask } from '../types';
 import type { MethodContext } from '../types';
-import { holdOut, progressOf, randomLabels, relabel, retainSubset, setAccuracy } from './common';
+import {
+  fineTuneCopy,
+  holdOut,
+  progressOf,
+  randomLabels,
+  relabel,
+  retainSubset,
+  setAccuracy,
+} from './common';
 
 export const RANDOM_LABEL_DEFAULTS = {
   epochs: 3,
   lr: 5e-4,
   batch_size: 64,
   /** Retained samples per forget sample in the mix. */
-  retain_ratio: 2,
-  /** Stop when accuracy on the held-out forget samples is at or below this. */
+  retain_ratio: 8,
+  /** Stop when accuracy on the held-out forget samples is at or below this... */
   stop_at: 0.01,
+  /** ...but not before this many epochs, so that retained accuracy recovers from the relabelling. */
+  min_epochs: 1,
 };
 
 /** Random-label fine-tuning; SalUn reuses it with gradient masks. */
@@ -34,31 +42,29 @@ export async function randomLabelFinetune(
 ): Promise<Classifier> {
   const rng = new Rng(ctx.seed);
   const k = original.info.numClasses;
-  const model = await cloneClassifier(original);
   const { train, check } = holdOut(task.forget, 256, rng);
   const poisoned = relabel(train, randomLabels(train.indices.length, k, task.forgetClass, rng));
   const retain = retainSubset(task, Math.round(train.indices.length * o.num('retain_ratio')), rng);
-  const trainer = new Trainer(model, { lr: o.num('lr'), batchSize: o.num('batch_size'), gradMasks });
   const epochs = o.num('epochs');
-  try {
-    await trainer.fit([poisoned, retain], rng, {
+  let epochsDone = 0;
+  return fineTuneCopy(
+    original,
+    [poisoned, retain],
+    rng,
+    { lr: o.num('lr'), batchSize: o.num('batch_size'), gradMasks },
+    (model) => ({
       epochs,
       signal: ctx.signal,
       reportEvery: 10,
-      shouldStop: () => setAccuracy(model, check) <= o.num('stop_at'),
+      shouldStop: () => epochsDone >= o.num('min_epochs') && setAccuracy(model, check) <= o.num('stop_at'),
       afterEpoch: () => {
+        epochsDone++;
         poisoned.targets.set(randomLabels(train.indices.length, k, task.forgetClass, rng));
-        return false;
+        return epochsDone >= o.num('min_epochs') && setAccuracy(model, check) <= o.num('stop_at');
       },
       ...progressOf(ctx, stage, epochs),
-    });
-  } catch (e) {
-    model.dispose();
-    throw e;
-  } finally {
-    trainer.dispose();
-  }
-  return model;
+    }),
+  );
 }
 
 export const randomLabel: UnlearningMethod = {
