@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { runDemo } from '../demo/runDemo';
 import type { BackendName } from '../engine/backend/select';
 import { CancelledError, UserError } from '../errors';
+import { PROJECT_COMMANDS, PROJECT_USAGE, isProjectCommand } from './commands';
 import { ProgressLine } from './progress';
 
 const USAGE = `usage: unlearn <command> [options]
@@ -11,7 +12,9 @@ const USAGE = `usage: unlearn <command> [options]
 commands:
   demo [--quick] [--forget N] [--seed S] [--out DIR] [--methods a,b] [--backend wasm|cpu|tensorflow]
        train (or reuse) an original MNIST model, run every unlearning method on class N (default 3),
-       print a table and write DIR/report.json (default out/)`;
+       print a table and write DIR/report.json (default out/)
+
+${PROJECT_USAGE}`;
 
 async function demo(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -74,6 +77,10 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${USAGE}\n`);
         return command === undefined ? 1 : 0;
       default:
+        if (isProjectCommand(command)) {
+          await PROJECT_COMMANDS[command](rest);
+          return 0;
+        }
         throw new UserError(`unknown command '${command}'\n${USAGE}`);
     }
   } catch (e) {

@@ -1,0 +1,129 @@
+/** `unlearn import-model P DIR` and `unlearn export-model P --checkpoint ID --out DIR`. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describeBackend, initBackend } from '../../engine/backend/select';
+import { UserError } from '../../errors';
+import { isArchName } from '../../models/cnn';
+import { importClassifier } from '../../models/modelIO';
+import type { ArchSpec } from '../../models/spec';
+import {
+  getCheckpoint,
+  getDataset,
+  latestDataset,
+  loadArtifacts,
+  requireCurrentCheckpoint,
+  saveCheckpoint,
+  withProject,
+} from '../../store';
+import { classifierToArtifacts } from '../../store/modelCodec';
+import { out, parseCommand, positiveInt, say } from './args';
+
+export const IMPORT_MODEL_USAGE = 'import-model P DIR [--embedding-layer NAME] [--dataset ID]';
+export const EXPORT_MODEL_USAGE = 'export-model P [--checkpoint ID] --out DIR';
+
+/** A training recipe found in a model's metadata, if it is a complete and valid one. */
+function recipeOf(v: unknown): ArchSpec | null {
+  if (v === null || typeof v !== 'object') return null;
+  const r = v as Record<string, unknown>;
+  const nums = ['epochs', 'batchSize', 'lr', 'lrDecay'].every(
+    (k) => typeof r[k] === 'number' && Number.isFinite(r[k]),
+  );
+  if (!nums || typeof r.arch !== 'string' || !isArchName(r.arch)) return null;
+  return {
+    arch: r.arch,
+    epochs: r.epochs as number,
+    batchSize: r.batchSize as number,
+    lr: r.lr as number,
+    lrDecay: r.lrDecay as number,
+  };
+}
+
+export async function importModelCommand(argv: string[]): Promise<void> {
+  const { values, file, rest } = parseCommand(
+    argv,
+    { 'embedding-layer': { type: 'string' }, dataset: { type: 'string' } },
+    IMPORT_MODEL_USAGE,
+  );
+  if (rest.length !== 1) throw new UserError(`give the model folder (usage: unlearn ${IMPORT_MODEL_USAGE})`);
+  const dir = rest[0];
+  const datasetId = positiveInt(values.dataset, 'dataset');
+  await withProject(file, async ({ db }) => {
+    const row = datasetId !== undefined ? getDataset(db, datasetId) : latestDataset(db);
+    if (!row)
+      throw new UserError(
+        'this project has no dataset yet: import the dataset the model was trained on first',
+      );
+    const backend = await initBackend();
+    say(describeBackend(backend));
+    const { classifier, metadata } = await importClassifier(dir, {
+      shape: row.shape,
+      numClasses: row.classNames.length,
+      embeddingLayer: values['embedding-layer'],
+    });
+    try {
+      const recipe = recipeOf(metadata.recipe);
+      const checkpoint = saveCheckpoint(db, await classifierToArtifacts(classifier), {
+        datasetId: row.id,
+        kind: 'imported',
+        label: `imported from ${path.resolve(dir)}`,
+        embeddingLayer: classifier.info.embeddingLayer,
+        recipe,
+        seed: typeof metadata.seed === 'number' ? metadata.seed : null,
+        metadata: { source: path.resolve(dir), importedMetadata: metadata },
+        makeCurrent: true,
+      });
+      say(
+        `checkpoint ${checkpoint.id} (current): imported ${dir}, embedding layer '${checkpoint.embeddingLayer}'${recipe ? '' : ' (no training recipe: retrain will use the default one)'}`,
+      );
+      out(String(checkpoint.id));
+    } finally {
+      classifier.dispose();
+    }
+  });
+}
+
+function writeAtomically(file: string, data: string | Uint8Array): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  fs.writeFileSync(tmp, data);
+  fs.renameSync(tmp, file);
+}
+
+export async function exportModelCommand(argv: string[]): Promise<void> {
+  const { values, file, rest } = parseCommand(
+    argv,
+    { checkpoint: { type: 'string' }, out: { type: 'string' } },
+    EXPORT_MODEL_USAGE,
+  );
+  if (rest.length > 0) throw new UserError(`unexpected argument '${rest[0]}'`);
+  if (values.out === undefined) throw new UserError('--out DIR is required');
+  const outDir = values.out;
+  const id = positiveInt(values.checkpoint, 'checkpoint');
+  await withProject(file, ({ db }) => {
+    const checkpoint = id !== undefined ? getCheckpoint(db, id) : requireCurrentCheckpoint(db);
+    const artifacts = loadArtifacts(db, checkpoint.id);
+    const dataset = getDataset(db, checkpoint.datasetId);
+    fs.mkdirSync(outDir, { recursive: true });
+    writeAtomically(path.join(outDir, 'weights.bin'), artifacts.weights);
+    const modelJson = {
+      format: 'layers-model',
+      generatedBy: 'Unlearn Studio',
+      modelTopology: artifacts.topology,
+      weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
+      userDefinedMetadata: {
+        embeddingLayer: checkpoint.embeddingLayer,
+        classNames: dataset.classNames,
+        recipe: checkpoint.recipe,
+        seed: checkpoint.seed,
+        unlearnStudio: {
+          checkpointId: checkpoint.id,
+          contentHash: checkpoint.contentHash,
+          kind: checkpoint.kind,
+          label: checkpoint.label,
+          datasetContentHash: dataset.contentHash,
+        },
+      },
+    };
+    writeAtomically(path.join(outDir, 'model.json'), JSON.stringify(modelJson));
+    say(`exported checkpoint ${checkpoint.id} (sha256 ${checkpoint.contentHash.slice(0, 16)}…) to ${outDir}`);
+  });
+}

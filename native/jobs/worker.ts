@@ -1,0 +1,159 @@
+/**
+ * The worker process entry (dist/native/jobs/worker.js): waits for `start`, executes that one run,
+ * reports progress, logs and the outcome, and exits. `cancel` aborts the run (it ends `cancelled`); if
+ * the controlling process goes away the run is aborted and ends `interrupted`. Speaks ./protocol.ts over
+ * Node's IPC channel (child_process.fork) or Electron's utilityProcess parentPort.
+ */
+import { CancelledError } from '../errors';
+import { ParentGoneError, errorKind, executeRun } from './execute';
+import {
+  type LogLevel,
+  ProtocolError,
+  type WorkerMessage,
+  WorkerMessageSchema,
+  parseParentMessage,
+} from './protocol';
+
+/** The worker's end of the channel, whatever carries it. */
+export interface WorkerChannelSide {
+  send(m: WorkerMessage): Promise<void>;
+  onMessage(fn: (raw: unknown) => void): void;
+  onParentGone(fn: () => void): void;
+}
+
+interface ElectronParentPort {
+  on(event: 'message', fn: (e: { data: unknown }) => void): void;
+  postMessage(message: unknown): void;
+}
+
+/** Node's IPC channel (the worker was started with child_process.fork). */
+export function nodeIpcSide(): WorkerChannelSide {
+  return {
+    send: (m) =>
+      new Promise((resolve) => {
+        if (!process.connected || !process.send) return resolve();
+        try {
+          process.send(m, undefined, {}, () => resolve());
+        } catch {
+          resolve();
+        }
+      }),
+    onMessage: (fn) => process.on('message', fn),
+    onParentGone: (fn) => process.on('disconnect', fn),
+  };
+}
+
+/** Electron's utilityProcess: the same messages through process.parentPort. */
+export function electronPortSide(port: ElectronParentPort): WorkerChannelSide {
+  return {
+    send: async (m) => port.postMessage(m),
+    onMessage: (fn) => port.on('message', (e) => fn(e.data)),
+    onParentGone: () => {
+      // Electron ends utility processes with their parent.
+    },
+  };
+}
+
+/** JSON has no NaN or Infinity: metrics cross the channel with those as null. */
+function wireMetrics(m: object): Record<string, number | null | (number | null)[]> {
+  const fix = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  const out: Record<string, number | null | (number | null)[]> = {};
+  for (const [k, v] of Object.entries(m)) out[k] = Array.isArray(v) ? v.map(fix) : fix(v);
+  return out;
+}
+
+function oneLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0];
+}
+
+/** Progress is sent when the stage changes, at 1% steps, at least every 250 ms, and at the end. */
+function progressThrottle(send: (m: WorkerMessage) => void) {
+  let stage = '';
+  let fraction = -1;
+  let at = 0;
+  return (s: string, f: number, metrics?: Record<string, number>) => {
+    const clamped = Math.max(0, Math.min(1, Number.isFinite(f) ? f : 0));
+    const t = Date.now();
+    if (s === stage && clamped < 1 && clamped - fraction < 0.01 && t - at < 250) return;
+    stage = s;
+    fraction = clamped;
+    at = t;
+    const finite =
+      metrics && Object.fromEntries(Object.entries(metrics).filter(([, v]) => Number.isFinite(v)));
+    send({ type: 'progress', stage: s, fraction: clamped, ...(finite ? { metrics: finite } : {}) });
+  };
+}
+
+export function runWorker(
+  side: WorkerChannelSide,
+  exit: (code: number) => void = (c) => process.exit(c),
+): void {
+  const controller = new AbortController();
+  let started = false;
+  const send = (m: WorkerMessage): Promise<void> => side.send(WorkerMessageSchema.parse(m));
+  const log = (level: LogLevel, message: string) => void send({ type: 'log', level, message });
+  const finish = (m: WorkerMessage, code: number) => {
+    send(m).then(
+      () => exit(code),
+      () => exit(code),
+    );
+  };
+
+  side.onMessage((raw) => {
+    let msg: ReturnType<typeof parseParentMessage>;
+    try {
+      msg = parseParentMessage(raw);
+    } catch (e) {
+      log('error', e instanceof ProtocolError ? e.message : oneLine(e));
+      return;
+    }
+    if (msg.type === 'cancel') {
+      log('info', 'cancel requested: stopping at the next step');
+      controller.abort(new CancelledError());
+      return;
+    }
+    if (started) {
+      log('error', 'this worker already runs a job: start ignored');
+      return;
+    }
+    started = true;
+    const progress = progressThrottle((m) => void send(m));
+    executeRun(msg.projectPath, msg.runId, controller.signal, { progress, log }).then(
+      (r) =>
+        finish(
+          {
+            type: 'result',
+            runId: r.runId,
+            outputCheckpointId: r.outputCheckpointId,
+            metrics: wireMetrics(r.metrics),
+          },
+          0,
+        ),
+      (e) => {
+        const kind = errorKind(e);
+        if (kind === 'internal' && e instanceof Error && e.stack) log('debug', e.stack);
+        finish({ type: 'error', message: oneLine(e), kind }, kind === 'cancelled' ? 0 : 1);
+      },
+    );
+  });
+
+  side.onParentGone(() => {
+    controller.abort(new ParentGoneError());
+    if (!started) exit(0);
+  });
+}
+
+if (require.main === module) {
+  const port = (process as NodeJS.Process & { parentPort?: ElectronParentPort }).parentPort;
+  if (port) {
+    runWorker(electronPortSide(port));
+  } else if (process.send) {
+    // Ctrl-C in a terminal reaches the whole process group: the controlling process decides, and sends
+    // `cancel` (or goes away, which aborts the run too).
+    process.on('SIGINT', () => undefined);
+    runWorker(nodeIpcSide());
+  } else {
+    process.stderr.write('error: the worker must be started by the job runner (no IPC channel)\n');
+    process.exitCode = 2;
+  }
+}

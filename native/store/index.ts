@@ -1,0 +1,61 @@
+/**
+ * The project file: one SQLite database holding datasets, model checkpoints, deletion requests, runs and
+ * the audit trail. Everything here except ./modelCodec.ts works without TensorFlow.js.
+ * Schema and policies: docs/project-file.md.
+ */
+export { type BlobInfo, type BlobKind, CHUNK_BYTES, readBlob, writeBlob } from './blobs';
+export {
+  type CheckpointKind,
+  type CheckpointRow,
+  checkpointHash,
+  currentCheckpointId,
+  findCheckpoint,
+  getCheckpoint,
+  lineage,
+  listCheckpoints,
+  loadArtifacts,
+  type ModelArtifacts,
+  type NewCheckpoint,
+  requireCurrentCheckpoint,
+  saveCheckpoint,
+  setCurrentCheckpoint,
+  type WeightSpec,
+} from './checkpoints';
+export {
+  type DatasetRow,
+  type DatasetSource,
+  datasetHash,
+  getDataset,
+  latestDataset,
+  listDatasets,
+  loadDataset,
+  saveDataset,
+  SPLITS,
+  type SplitName,
+} from './datasets';
+export { type Db, read, write } from './db';
+export { appendEvent, type EventKind, type EventRow, listEvents, verifyEventChain } from './events';
+export { APP_ID, MIGRATIONS, SCHEMA_VERSION, SQLITE_APPLICATION_ID } from './migrations';
+export {
+  BUSY_TIMEOUT_MS,
+  createProject,
+  inspectProjectFile,
+  openProject,
+  type Project,
+  withProject,
+} from './open';
+export { createRequest, getRequest, listRequests, type RequestRow, type RequestStatus } from './requests';
+export {
+  checkStartable,
+  claimRun,
+  createRun,
+  endRun,
+  findRun,
+  getRun,
+  listRuns,
+  type RunMetrics,
+  type RunRow,
+  type RunStatus,
+  recoverInterruptedRuns,
+  STARTABLE,
+} from './runs';
