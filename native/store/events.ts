@@ -8,6 +8,7 @@ import { type Db, now, sha256, write } from './db';
 
 export type EventKind =
   | 'project.created'
+  | 'project.migrated'
   | 'dataset.imported'
   | 'checkpoint.created'
   | 'checkpoint.current'
@@ -19,7 +20,8 @@ export type EventKind =
   | 'run.succeeded'
   | 'run.failed'
   | 'run.cancelled'
-  | 'run.interrupted';
+  | 'run.interrupted'
+  | 'concept-bank.created';
 
 export type EventDetails = Record<string, unknown>;
 

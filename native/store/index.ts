@@ -1,6 +1,7 @@
 /**
- * The project file: one SQLite database holding datasets, model checkpoints, deletion requests, runs and
- * the audit trail. Everything here except ./modelCodec.ts works without TensorFlow.js.
+ * The project file: one SQLite database holding datasets, model checkpoints, deletion requests, runs, the
+ * concept banks built on checkpoints and the audit trail. Everything here except ./modelCodec.ts works
+ * without TensorFlow.js.
  * Schema and policies: docs/project-file.md.
  */
 export { type BlobInfo, type BlobKind, CHUNK_BYTES, readBlob, writeBlob } from './blobs';
@@ -21,6 +22,22 @@ export {
   setCurrentCheckpoint,
   type WeightSpec,
 } from './checkpoints';
+export {
+  CONCEPT_BANK_SOURCES,
+  type ConceptAnalysis,
+  type ConceptBankJson,
+  type ConceptBankRow,
+  type ConceptBankSource,
+  conceptBankHash,
+  findConceptBank,
+  getConceptBank,
+  latestConceptBank,
+  listConceptBanks,
+  loadConceptBank,
+  type NewConceptBank,
+  saveConceptBank,
+  type StoredPcbm,
+} from './conceptBanks';
 export {
   type DatasetRow,
   type DatasetSource,

@@ -4,7 +4,9 @@
  * transaction, so a failed migration leaves the file at N-1). Migrations are append-only: a released
  * migration is never edited, a later one changes what it made. See docs/project-file.md.
  */
+import { UserError } from '../errors';
 import { type Db, now, write } from './db';
+import { appendEvent } from './events';
 
 /** The `meta` row that marks a SQLite file as an Unlearn Studio project. */
 export const APP_ID = 'unlearn-studio-project';
@@ -14,6 +16,12 @@ export const SQLITE_APPLICATION_ID = 0x554c5354;
 export interface Migration {
   version: number;
   description: string;
+  /**
+   * The migration rebuilds a table that other tables reference (SQLite's 12-step procedure): foreign keys
+   * are switched off around its transaction (PRAGMA foreign_keys is a no-op inside one) and
+   * `PRAGMA foreign_key_check` must find nothing before it commits.
+   */
+  rebuildsReferencedTable?: boolean;
   up(db: Db): void;
 }
 
@@ -146,6 +154,42 @@ CREATE TRIGGER events_no_delete BEFORE DELETE ON events
 BEGIN SELECT RAISE(ABORT, 'the events table is append-only'); END;
 `;
 
+/**
+ * Version 2: concept banks. `blobs.kind` gains 'concept_bank' (a CHECK cannot be altered: the table is
+ * rebuilt with the same ids, so the REFERENCES of blob_chunks, dataset_splits and checkpoints still hold),
+ * and `concept_banks` records each bank built on a checkpoint: its source, the embedding layer, the bank
+ * JSON (CAVs, held-out accuracies, dropped concepts) as a blob, and the analysis made with it (PCBM,
+ * class-to-concept importance, confusion) as JSON; `content_hash` covers the bank bytes and the analysis.
+ */
+const SCHEMA_V2 = `
+CREATE TABLE blobs_v2 (
+  id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('pixels', 'labels', 'weights', 'concept_bank')),
+  size INTEGER NOT NULL CHECK (size >= 0),
+  chunk_size INTEGER NOT NULL CHECK (chunk_size > 0),
+  sha256 TEXT NOT NULL
+) STRICT;
+INSERT INTO blobs_v2 (id, kind, size, chunk_size, sha256) SELECT id, kind, size, chunk_size, sha256 FROM blobs;
+DROP TABLE blobs;
+ALTER TABLE blobs_v2 RENAME TO blobs;
+
+CREATE TABLE concept_banks (
+  id INTEGER PRIMARY KEY,
+  checkpoint_id INTEGER NOT NULL REFERENCES checkpoints(id),
+  dataset_id INTEGER NOT NULL REFERENCES datasets(id),
+  source TEXT NOT NULL CHECK (source IN ('folders', 'nmf-discovery', 'ground-truth')),
+  embedding_layer TEXT NOT NULL,
+  parameters TEXT NOT NULL,
+  bank_blob_id INTEGER NOT NULL REFERENCES blobs(id),
+  num_concepts INTEGER NOT NULL CHECK (num_concepts >= 0),
+  num_dropped INTEGER NOT NULL CHECK (num_dropped >= 0),
+  analysis TEXT,
+  content_hash TEXT NOT NULL,
+  created_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX concept_banks_by_checkpoint ON concept_banks(checkpoint_id);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -160,6 +204,14 @@ export const MIGRATIONS: readonly Migration[] = [
       ).run(now());
     },
   },
+  {
+    version: 2,
+    description: "concept banks: the concept_banks table and the 'concept_bank' blob kind",
+    rebuildsReferencedTable: true,
+    up(db) {
+      db.exec(SCHEMA_V2);
+    },
+  },
 ];
 
 /** The schema version this build writes (and the newest it can read). */
@@ -171,18 +223,49 @@ export function userVersion(db: Db): number {
 
 /**
  * Brings the file to SCHEMA_VERSION, one migration per transaction. The version is re-read inside each
- * transaction, so two processes opening an old file at once migrate it once. Returns the versions applied.
+ * transaction, so two processes opening an old file at once migrate it once. Upgrading an existing file
+ * (version 1 or later) appends a `project.migrated` event in each migration's transaction; creating a file
+ * (version 0) does not. Returns the versions applied.
  */
 export function migrate(db: Db): number[] {
   const applied: number[] = [];
+  const startVersion = userVersion(db);
   for (const m of MIGRATIONS) {
-    write(db, () => {
-      if (userVersion(db) >= m.version) return;
-      m.up(db);
-      db.pragma(`user_version = ${m.version}`);
-      db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_migrated_at', ?)").run(now());
-      applied.push(m.version);
-    });
+    if (userVersion(db) >= m.version) continue;
+    // PRAGMA foreign_keys is a no-op inside a transaction (createProject migrates inside its own: the
+    // tables are empty then, so dropping a referenced table violates nothing).
+    const fkOff =
+      m.rebuildsReferencedTable === true &&
+      !db.inTransaction &&
+      Number(db.pragma('foreign_keys', { simple: true })) === 1;
+    if (fkOff) db.pragma('foreign_keys = OFF');
+    try {
+      write(db, () => {
+        const from = userVersion(db);
+        if (from >= m.version) return;
+        m.up(db);
+        if (m.rebuildsReferencedTable) {
+          const violations = db.pragma('foreign_key_check') as { table: string; parent: string }[];
+          if (violations.length > 0) {
+            const v = violations[0];
+            throw new UserError(
+              `the project file is damaged: upgrading it to schema ${m.version} would break ${violations.length} foreign key(s) (first: ${v.table} → ${v.parent}); it is left at schema ${from}`,
+            );
+          }
+        }
+        db.pragma(`user_version = ${m.version}`);
+        db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_migrated_at', ?)").run(now());
+        if (startVersion >= 1) {
+          appendEvent(db, {
+            kind: 'project.migrated',
+            details: { from, to: m.version, description: m.description },
+          });
+        }
+        applied.push(m.version);
+      });
+    } finally {
+      if (fkOff) db.pragma('foreign_keys = ON');
+    }
   }
   return applied;
 }

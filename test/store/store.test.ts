@@ -252,7 +252,9 @@ describe('project file', () => {
       [other, /other\.sqlite is not an Unlearn Studio project \(a SQLite database of another application\)/],
       [
         newer,
-        /written by a newer version of Unlearn Studio \(project schema 2, this version reads up to 1\)/,
+        new RegExp(
+          `written by a newer version of Unlearn Studio \\(project schema ${SCHEMA_VERSION + 1}, this version reads up to ${SCHEMA_VERSION}\\)`,
+        ),
       ],
       [path.join(dir, 'missing.unlearn'), /project file not found/],
     ];

@@ -1,9 +1,10 @@
-/** `unlearn history P [--json]`: datasets, checkpoints, requests, runs and the audit trail. */
+/** `unlearn history P [--json]`: datasets, checkpoints, concept banks, requests, runs and the audit trail. */
 import { UserError } from '../../errors';
 import {
   SCHEMA_VERSION,
   currentCheckpointId,
   listCheckpoints,
+  listConceptBanks,
   listDatasets,
   listEvents,
   listRequests,
@@ -29,6 +30,10 @@ export async function historyCommand(argv: string[]): Promise<void> {
       },
       datasets: listDatasets(db),
       checkpoints: listCheckpoints(db),
+      conceptBanks: listConceptBanks(db).map(({ analysis, ...b }) => ({
+        ...b,
+        pcbm: analysis?.pcbmReport ?? null,
+      })),
       requests: listRequests(db),
       runs: listRuns(db),
       events: listEvents(db),
@@ -50,6 +55,12 @@ export async function historyCommand(argv: string[]): Promise<void> {
   for (const c of h.checkpoints) {
     lines.push(
       `${c.isCurrent ? '* ' : '  '}${c.id}  ${c.kind.padEnd(9)} parent ${c.parentId ?? '-'}  ${c.label}  sha256 ${c.contentHash.slice(0, 12)}…  ${c.createdAt}`,
+    );
+  }
+  lines.push('', 'concept banks:');
+  for (const b of h.conceptBanks) {
+    lines.push(
+      `  ${b.id}  checkpoint ${b.checkpointId}  ${b.source.padEnd(13)} ${b.numConcepts} concepts (${b.numDropped} dropped) on '${b.embeddingLayer}'${b.pcbm ? `  PCBM test ${pct(b.pcbm.accuracy)} fidelity ${pct(b.pcbm.fidelity)}` : ''}  sha256 ${b.contentHash.slice(0, 12)}…  ${b.createdAt}`,
     );
   }
   lines.push('', 'deletion requests:');
@@ -75,8 +86,9 @@ export async function historyCommand(argv: string[]): Promise<void> {
       e.checkpointId && `checkpoint ${e.checkpointId}`,
       e.requestId && `request ${e.requestId}`,
       e.runId && `run ${e.runId}`,
+      typeof e.details.bankId === 'number' && `concept bank ${e.details.bankId}`,
     ].filter(Boolean);
-    lines.push(`  ${String(e.id).padStart(4)}  ${e.at}  ${e.kind.padEnd(19)} ${refs.join(', ')}  ${e.actor}`);
+    lines.push(`  ${String(e.id).padStart(4)}  ${e.at}  ${e.kind.padEnd(20)} ${refs.join(', ')}  ${e.actor}`);
   }
   out(lines.join('\n'));
 }

@@ -1,5 +1,6 @@
 /** The project commands of the `unlearn` command line, by name, with their usage lines. */
 import { CERTIFICATE_USAGE, certificateCommand } from './certificate';
+import { CONCEPTS_SHOW_USAGE, CONCEPTS_USAGE, conceptsCommand } from './concepts';
 import { HISTORY_USAGE, historyCommand } from './history';
 import { IMPORT_DATASET_USAGE, importDatasetCommand } from './importDataset';
 import { INIT_USAGE, initCommand } from './init';
@@ -24,6 +25,7 @@ export const PROJECT_COMMANDS: Readonly<Record<string, Command>> = {
   verify: verifyCommand,
   rollback: rollbackCommand,
   certificate: certificateCommand,
+  concepts: conceptsCommand,
 };
 
 export function isProjectCommand(name: string): boolean {
@@ -48,10 +50,18 @@ export const PROJECT_USAGE = `project commands (P is a project file, created by 
        unlearn the request's class in a worker process (progress on stderr; default method random_label);
        prints the run id. --retry starts an interrupted, cancelled or failed run again
   ${HISTORY_USAGE}
-       datasets, checkpoints (* = current), requests, runs and the audit trail
+       datasets, checkpoints (* = current), concept banks, requests, runs and the audit trail
   ${VERIFY_USAGE}
        check the file and the hashes, recompute a checkpoint's metrics and compare them with the stored ones
   ${ROLLBACK_USAGE}
        make an earlier checkpoint current (deletes nothing; logged)
   ${CERTIFICATE_USAGE}
-       write a printable certificate of a succeeded run (FILE.html) and its data (FILE.json)`;
+       write a printable certificate of a succeeded run (FILE.html) and its data (FILE.json)
+  ${CONCEPTS_USAGE}
+  ${CONCEPTS_SHOW_USAGE}
+       build a concept bank on a checkpoint's embedding layer (default: the current checkpoint) from concept
+       example folders (DIR/<concept>/*.png, at least 2 images each) or by NMF discovery of N concepts
+       (default 8) in the training images (--images DIR writes their maps and patches as PNGs); store it and
+       print each concept's CAV held-out accuracy and the PCBM's test accuracy and fidelity. --class adds the
+       class's concepts ranked by importance (specificity, shared, PCBM weight, the K most specific selected,
+       default 5) and its donor class. --show prints a stored bank again (default: the checkpoint's latest)`;
