@@ -229,7 +229,9 @@ describe('project commands', () => {
       [
         newer,
         ['history', newer],
-        new RegExp(`newer\\.unlearn was written by a newer version of Unlearn Studio \\(project schema ${SCHEMA_VERSION + 1}`),
+        new RegExp(
+          `newer\\.unlearn was written by a newer version of Unlearn Studio \\(project schema ${SCHEMA_VERSION + 1}`,
+        ),
       ],
       [newer, ['run', newer, '--request', '1'], /written by a newer version/],
       [
