@@ -8,7 +8,11 @@
  *   that class;
  * - the selection: the top-k (default 5) concepts by specificity among those that are not shared and whose
  *   specificity is at least `minShare` (default 0.05) of the forget class's total positive importance
- *   (a noise floor: a concept carrying a negligible share of the class's evidence is not class-specific);
+ *   (a noise floor: a concept carrying a negligible share of the class's evidence is not class-specific)
+ *   and, optionally, at least `minRelative` (default 0: off) of the specificity of the most specific
+ *   such concept
+ *   (a relative floor: a concept far weaker than the class's main specific concept is more likely a
+ *   correlated direction of the concept bank than a concept of the class; fewer than k may pass);
  * - the donor class: the retained class whose concept profile is most similar to the forget class's
  *   (cosine). The profile is the class's importance row by default, or any per-class concept vector given
  *   as `profiles` (e.g. the class's mean standardised concept scores, classScoreProfiles: what its images
@@ -25,6 +29,8 @@ export interface ConceptSelectionOptions {
   sharedRatio?: number;
   /** Least specificity, as a share of the forget class's total positive importance (default 0.05). */
   minShare?: number;
+  /** Least specificity, as a share of the most specific concept's specificity (default 0: off). */
+  minRelative?: number;
   /** numClasses * numClasses counts or rates, row = true class, column = predicted (optional). */
   confusion?: ArrayLike<number>;
   /** Cosine similarities within this of the best count as a tie (default 0.02). */
@@ -94,6 +100,10 @@ export function selectConcepts(
   if (!Number.isInteger(k) || k < 1) throw new UserError(`k must be a whole number of at least 1, got ${k}`);
   const sharedRatio = opts.sharedRatio ?? 0.5;
   const minShare = opts.minShare ?? 0.05;
+  const minRelative = opts.minRelative ?? 0;
+  if (!(minRelative >= 0 && minRelative <= 1)) {
+    throw new UserError(`minRelative must be between 0 and 1, got ${minRelative}`);
+  }
   const tieTolerance = opts.tieTolerance ?? 0.02;
   const profiles = opts.profiles ?? imp.importance;
   if (profiles.length !== numClasses * kc) {
@@ -134,8 +144,12 @@ export function selectConcepts(
   });
   const byImportance = [...ranks].sort((a, b) => b.importance - a.importance);
   const bySpecificity = [...ranks].sort((a, b) => b.specificity - a.specificity);
-  const selected = bySpecificity
-    .filter((r) => r.importance > 0 && r.specificity > 0 && r.specificity >= floor && !r.shared)
+  const candidates = bySpecificity.filter(
+    (r) => r.importance > 0 && r.specificity > 0 && r.specificity >= floor && !r.shared,
+  );
+  const relativeFloor = minRelative * (candidates[0]?.specificity ?? 0);
+  const selected = candidates
+    .filter((r) => r.specificity >= relativeFloor)
     .slice(0, k)
     .map((r) => r.concept);
 

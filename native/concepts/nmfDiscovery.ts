@@ -42,7 +42,7 @@ export interface NmfDiscoveryOptions {
   mapsPerConcept?: number;
   /** Side of a saved patch in pixels (default 5 x the layer's stride, at least 8). */
   patchSize?: number;
-  /** Name prefix of the concepts (default 'nmf-'). */
+  /** Name prefix of the concepts (default 'nmf-'; they are numbered from 1). */
   namePrefix?: string;
   /** Embedding layer of the CAVs (default the classifier's). */
   embeddingLayer?: string;
@@ -170,7 +170,7 @@ export async function discoverConcepts(
   const concepts: DiscoveredConcept[] = [];
 
   for (let c = 0; c < k; c++) {
-    const name = `${prefix}${c}`;
+    const name = `${prefix}${c + 1}`;
     const strength = new Float32Array(images.size);
     for (let i = 0; i < images.size; i++) {
       let s = 0;

@@ -1,5 +1,7 @@
 /** Every unlearning method by name. */
 import { UserError } from '../errors';
+import { conceptRandom } from './methods/conceptRandom';
+import { conceptTargeted } from './methods/conceptTargeted';
 import { finetune } from './methods/finetune';
 import { gradientAscent } from './methods/gradientAscent';
 import { randomLabel } from './methods/randomLabel';
@@ -7,9 +9,13 @@ import { retrain } from './methods/retrain';
 import { salun } from './methods/salun';
 import type { UnlearningMethod } from './types';
 
-const METHODS: UnlearningMethod[] = [retrain, finetune, gradientAscent, randomLabel, salun];
+const BASELINES: UnlearningMethod[] = [retrain, finetune, gradientAscent, randomLabel, salun];
+/** Concept-guided poisoning (docs/poisoning.md). */
+const CONCEPT: UnlearningMethod[] = [conceptRandom, conceptTargeted];
+const METHODS: UnlearningMethod[] = [...BASELINES, ...CONCEPT];
 
-export const BASELINE_METHODS = METHODS.map((m) => m.name);
+export const BASELINE_METHODS = BASELINES.map((m) => m.name);
+export const CONCEPT_METHODS = CONCEPT.map((m) => m.name);
 
 export function methodByName(name: string): UnlearningMethod {
   const m = METHODS.find((x) => x.name === name);

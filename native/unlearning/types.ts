@@ -1,4 +1,6 @@
 /** The one interface every unlearning method (baselines and concept methods) implements. */
+import type { ConceptBank, ConceptExampleSet } from '../concepts/conceptBank';
+import type { NmfDiscovery } from '../concepts/nmfDiscovery';
 import type { ImageDataset } from '../data/types';
 import type { Classifier } from '../models/classifier';
 import type { ArchSpec } from '../models/spec';
@@ -15,6 +17,18 @@ export interface UnlearningTask {
   retain: SampleSet;
   /** How the original was built and trained (retrain repeats it without the forget class). */
   recipe: ArchSpec;
+  /** Concepts for the concept-guided methods (optional: they build what is missing). */
+  concepts?: TaskConcepts;
+}
+
+/** What a task can bring for the concept-guided methods; every field is optional. */
+export interface TaskConcepts {
+  /** A bank built on the original model (directions in its embedding space). */
+  bank?: ConceptBank;
+  /** The NMF discovery `bank` comes from, for its spatial maps (cheaper localisation). */
+  discovery?: NmfDiscovery;
+  /** Example sets to build a bank from when `bank` is absent (e.g. groundTruthConceptSets of shapes). */
+  exampleSets?: ConceptExampleSet[];
 }
 
 export interface MethodProgress {
