@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The command line: `unlearn <command> [options]`. User errors print one line and exit 1. */
 import { parseArgs } from 'node:util';
+import { DEMO_DATASETS, isDemoDataset } from '../demo/datasets';
 import { runDemo } from '../demo/runDemo';
 import type { BackendName } from '../engine/backend/select';
 import { CancelledError, UserError } from '../errors';
@@ -10,9 +11,12 @@ import { ProgressLine } from './progress';
 const USAGE = `usage: unlearn <command> [options]
 
 commands:
-  demo [--quick] [--forget N] [--seed S] [--out DIR] [--methods a,b] [--backend wasm|cpu|tensorflow]
-       train (or reuse) an original MNIST model, run every unlearning method on class N (default 3),
-       print a table and write DIR/report.json (default out/)
+  demo [--dataset mnist|shapes] [--quick] [--forget N] [--seed S] [--out DIR] [--methods a,b]
+       [--backend wasm|cpu|tensorflow]
+       train (or reuse) an original model on MNIST (default) or the synthetic shapes dataset (generated
+       from the seed), explain it with concepts (ground truth on shapes, NMF discovery on MNIST; PNGs in
+       DIR/concepts/), run every unlearning method on class N (default 3), print the method and concept
+       tables and write DIR/report.json (default out/)
 
 ${PROJECT_USAGE}`;
 
@@ -20,6 +24,7 @@ async function demo(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: {
+      dataset: { type: 'string', default: 'mnist' },
       quick: { type: 'boolean', default: false },
       forget: { type: 'string', default: '3' },
       seed: { type: 'string', default: '1' },
@@ -32,6 +37,10 @@ async function demo(argv: string[]): Promise<void> {
     },
     strict: true,
   });
+  const dataset = values.dataset ?? 'mnist';
+  if (!isDemoDataset(dataset)) {
+    throw new UserError(`--dataset must be ${DEMO_DATASETS.join(' or ')}, got '${dataset}'`);
+  }
   const seed = Number(values.seed);
   if (!Number.isInteger(seed)) throw new UserError(`--seed must be an integer, got '${values.seed}'`);
   const backend = values.backend as BackendName | undefined;
@@ -50,6 +59,7 @@ async function demo(argv: string[]): Promise<void> {
   const epochs = int(values.epochs, 'epochs');
   await runDemo(
     {
+      dataset,
       quick: values.quick ?? false,
       forget: values.forget ?? '3',
       seed,

@@ -1,4 +1,5 @@
 /** The shape of the demo's report.json (accuracies are fractions in [0, 1]). */
+import type { ShapesOptions } from '../data/shapes';
 import type { MethodOptions } from '../unlearning/types';
 
 export interface ModelResult {
@@ -19,8 +20,77 @@ export interface MethodResult extends ModelResult {
   options: MethodOptions;
 }
 
+/**
+ * One concept of the forget class. importance / specificity / shared: through the concept bottleneck (IG of
+ * the PCBM's class logit w.r.t. the standardised concept scores), the basis of the selection; ig_*: IG of the
+ * model's class logit along the concept's direction in the embedding. Logit units; see docs/concepts.md.
+ */
+export interface ConceptRowReport {
+  name: string;
+  importance: number;
+  specificity: number;
+  shared: boolean;
+  selected: boolean;
+  /** The PCBM's weight of the concept for the forget class (standardised units); null without a PCBM. */
+  pcbm_weight: number | null;
+  ig_importance: number | null;
+  ig_specificity: number | null;
+}
+
+/** The concept stage, run on the original model (native/demo/conceptStage.ts). */
+export interface ConceptsReport {
+  /** Where the concept bank comes from. */
+  source: 'ground-truth' | 'nmf-discovery';
+  embedding_layer: string;
+  /** Concepts kept in the bank. */
+  concepts: number;
+  /** Post-hoc concept bottleneck on the test split; null when no concept was kept. */
+  pcbm: {
+    accuracy: number;
+    fidelity: number;
+    model_accuracy: number;
+    nonzero: number;
+    weights: number;
+    lambda: number;
+  } | null;
+  /** The forget class's concepts by importance (at most 8). */
+  forget_class_top: ConceptRowReport[];
+  /** The concepts selected as specific to the forget class, most specific first (possibly fewer than k). */
+  selected: string[];
+  selection: { k: number; min_share: number; min_relative: number; shared_ratio: number };
+  donor_class: { index: number; name: string; similarity: number; tie_broken_by_confusion: boolean } | null;
+  /** Largest relative IG completeness gap over the stage's IG calls (embedding importance and pixel localisation). */
+  ig_completeness_max: number;
+  ig: {
+    embedding_max_gap: number;
+    embedding_samples: number;
+    pixel_max_gap: number | null;
+    pixel_images: number;
+  };
+  cav_heldout: { name: string; accuracy: number }[];
+  /** Concepts whose CAV was near chance on held-out examples. */
+  dropped: { name: string; accuracy: number }[];
+  /** PNGs written by the stage, relative to the report's folder (NMF maps and patches, localisation maps). */
+  images: string[];
+  /** NMF discovery (source 'nmf-discovery'). */
+  discovery?: {
+    layer: string;
+    map_shape: [number, number];
+    images: number;
+    relative_error: number;
+    /** concepts.json next to the PNGs, relative to the report's folder. */
+    index: string | null;
+  };
+  /** shapes only: the forget class's specific concepts by construction, and the selection's precision. */
+  ground_truth_specific?: string[];
+  ground_truth_precision_at_k?: number;
+  seconds: number;
+}
+
 export interface DemoReport {
   dataset: string;
+  /** The generator options of a synthetic dataset (shapes). */
+  dataset_options?: ShapesOptions;
   forget_class: number;
   forget_class_name: string;
   backend: string;
@@ -29,6 +99,7 @@ export interface DemoReport {
   quick: boolean;
   sizes: { train: number; test: number; heldout: number; forget_train: number };
   original: ModelResult & { cached: boolean; arch: string; epochs: number };
+  concepts: ConceptsReport;
   methods: Record<string, MethodResult>;
   created: string;
 }

@@ -5,20 +5,24 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ProgressLine } from '../cli/progress';
-import { loadMnist } from '../data/mnist';
-import type { ImageDataset } from '../data/types';
 import { type BackendName, describeBackend, initBackend } from '../engine/backend/select';
 import { tf } from '../engine/tf';
 import { avgGap } from '../metrics/gap';
-import { type ArchSpec, DEFAULT_RECIPE } from '../models/spec';
+import type { ArchSpec } from '../models/spec';
 import { type Evaluation, evaluate } from '../unlearning/evaluate';
 import { BASELINE_METHODS, methodByName } from '../unlearning/registry';
 import { makeTask, resolveClass } from '../unlearning/task';
+import { runConceptStage } from './conceptStage';
+import { type DemoLimits, loadDemoData } from './datasets';
 import { obtainOriginal } from './originalModel';
 import type { DemoReport, MethodResult, ModelResult } from './report';
-import { formatTable } from './table';
+import { formatConceptTable, formatTable } from './table';
+
+export { QUICK_LIMITS } from './datasets';
 
 export interface DemoOptions {
+  /** 'mnist' (default) or 'shapes'. */
+  dataset?: string;
   quick: boolean;
   forget: string;
   seed: number;
@@ -26,12 +30,9 @@ export interface DemoOptions {
   methods?: string[];
   backend?: BackendName;
   recipe?: Partial<ArchSpec>;
-  /** Override the subset sizes (tests use tiny ones). */
-  limits?: { train?: number; test?: number };
+  /** Override the subset sizes (totals over the classes; tests use tiny ones). */
+  limits?: DemoLimits;
 }
-
-/** The quick demo: a stratified subset of MNIST, the same model and methods. */
-export const QUICK_LIMITS = { train: 12000, test: 2000 };
 
 function pickResult(e: Evaluation, seconds: number): ModelResult {
   return { ...e, seconds };
@@ -40,14 +41,14 @@ function pickResult(e: Evaluation, seconds: number): ModelResult {
 export async function runDemo(opts: DemoOptions, progress: ProgressLine): Promise<DemoReport> {
   const backend = await initBackend({ prefer: opts.backend, allowCpu: opts.backend === 'cpu' });
   progress.log(describeBackend(backend));
-  const limits = opts.limits ?? (opts.quick ? QUICK_LIMITS : {});
-  const dataset: ImageDataset = loadMnist({
-    limitTrain: limits.train,
-    limitTest: limits.test,
+  const data = loadDemoData(opts.dataset ?? 'mnist', {
+    quick: opts.quick,
     seed: opts.seed,
+    limits: opts.limits,
   });
+  const { dataset } = data;
   const forgetClass = resolveClass(dataset, opts.forget);
-  const recipe: ArchSpec = { ...DEFAULT_RECIPE, ...opts.recipe };
+  const recipe: ArchSpec = { ...data.recipe, ...opts.recipe };
   const methods = opts.methods ?? BASELINE_METHODS;
   methods.forEach((m) => methodByName(m));
   progress.log(
@@ -67,7 +68,20 @@ export async function runDemo(opts: DemoOptions, progress: ProgressLine): Promis
     `original model ${original.cached ? `loaded from ${original.dir}` : `trained in ${original.seconds.toFixed(1)} s`}: test accuracy ${(100 * origEval.test_acc).toFixed(2)}%`,
   );
 
+  const stage = await runConceptStage(original.classifier, dataset, forgetClass, {
+    seed: opts.seed,
+    quick: opts.quick,
+    shapes: data.shapes,
+    outDir: opts.out,
+    progress,
+  });
+
+  const concepts = stage.report;
   const task = makeTask(dataset, forgetClass, recipe);
+  // The concept-guided methods (--methods concept_targeted, ...) reuse the stage's bank.
+  if (stage.analysis.bank.concepts.length > 0) {
+    task.concepts = { bank: stage.analysis.bank, discovery: stage.analysis.discovery };
+  }
   const evals: Record<
     string,
     { e: Evaluation; seconds: number; options: Record<string, number | string | boolean> }
@@ -104,6 +118,7 @@ export async function runDemo(opts: DemoOptions, progress: ProgressLine): Promis
   }
   const report: DemoReport = {
     dataset: dataset.name,
+    ...(data.shapesOptions ? { dataset_options: data.shapesOptions } : {}),
     forget_class: forgetClass,
     forget_class_name: dataset.classNames[forgetClass],
     backend: backend.name,
@@ -122,6 +137,7 @@ export async function runDemo(opts: DemoOptions, progress: ProgressLine): Promis
       arch: recipe.arch,
       epochs: recipe.epochs,
     },
+    concepts,
     methods: methodResults,
     created: new Date().toISOString(),
   };
@@ -129,7 +145,7 @@ export async function runDemo(opts: DemoOptions, progress: ProgressLine): Promis
   fs.mkdirSync(opts.out, { recursive: true });
   fs.writeFileSync(path.join(opts.out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(
-    `\n${formatTable(report)}\n\nreport written to ${path.join(opts.out, 'report.json')}\n`,
+    `\n${formatTable(report)}\n\n${formatConceptTable(report)}\n\nreport written to ${path.join(opts.out, 'report.json')}\n`,
   );
   return report;
 }

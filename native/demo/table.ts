@@ -49,3 +49,48 @@ export function formatTable(report: DemoReport): string {
     ...rows.map(line),
   ].join('\n');
 }
+
+const num = (v: number | null) => (v === null ? '-' : v.toFixed(3));
+
+/** The concept stage as a table: the forget class's concepts by importance, then the summary lines. */
+export function formatConceptTable(report: DemoReport): string {
+  const c = report.concepts;
+  const head = [
+    'rank',
+    'concept',
+    'importance',
+    'specificity',
+    'shared',
+    'selected',
+    'PCBM-weight',
+    'IG-embedding',
+  ];
+  const rows = c.forget_class_top.map((r, i) => [
+    String(i + 1),
+    r.name,
+    num(r.importance),
+    num(r.specificity),
+    r.shared ? 'yes' : '-',
+    r.selected ? 'yes' : '-',
+    num(r.pcbm_weight),
+    num(r.ig_importance),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) =>
+    cells.map((v, i) => (i === 1 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ');
+  const out = [
+    `concepts of class ${report.forget_class} ('${report.forget_class_name}'), ${c.source}: ${c.concepts} kept, ${c.dropped.length} dropped${c.dropped.length ? ` (${c.dropped.map((d) => d.name).join(', ')})` : ''}`,
+    'importance, specificity: IG of the PCBM class logit (logit units); IG-embedding: IG of the model logit along the concept direction',
+    line(head),
+    line(head.map((_, i) => '-'.repeat(widths[i]))),
+    ...rows.map(line),
+    `selected: ${c.selected.join(', ') || '-'}${c.ground_truth_precision_at_k === undefined ? '' : `  (ground truth: ${c.ground_truth_specific?.join(', ')}; precision@k ${c.ground_truth_precision_at_k.toFixed(2)})`}`,
+    `donor class: ${c.donor_class ? `${c.donor_class.index} ('${c.donor_class.name}', cosine ${c.donor_class.similarity.toFixed(2)})` : '-'}`,
+    c.pcbm
+      ? `PCBM: accuracy ${pct(c.pcbm.accuracy)}% vs model ${pct(c.pcbm.model_accuracy)}%, fidelity ${pct(c.pcbm.fidelity)}%, ${c.pcbm.nonzero} of ${c.pcbm.weights} weights non-zero`
+      : 'PCBM: - (no concept kept)',
+    `IG completeness gap (max, relative): ${(100 * c.ig_completeness_max).toPrecision(2)}%`,
+  ];
+  if (c.images.length > 0) out.push(`${c.images.length} concept images under ${'concepts/'}`);
+  return out.join('\n');
+}

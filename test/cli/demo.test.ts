@@ -4,15 +4,41 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
+import type { ConceptsReport } from '../../native/demo/report';
 
 const cli = path.join(__dirname, '..', '..', 'native', 'cli', 'main.js');
 const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+
+/** The fields of report.concepts every dataset has. */
+function assertConceptFields(c: ConceptsReport): void {
+  assert.ok(c, 'report.concepts');
+  assert.ok(c.pcbm, 'report.concepts.pcbm');
+  assert.equal(typeof c.embedding_layer, 'string');
+  for (const key of ['accuracy', 'fidelity', 'model_accuracy', 'nonzero'] as const) {
+    assert.equal(typeof c.pcbm[key], 'number', `pcbm.${key}`);
+  }
+  assert.ok(c.pcbm.accuracy >= 0 && c.pcbm.accuracy <= 1);
+  assert.ok(Array.isArray(c.forget_class_top) && c.forget_class_top.length > 0);
+  for (const row of c.forget_class_top) {
+    assert.equal(typeof row.name, 'string');
+    assert.equal(typeof row.importance, 'number');
+    assert.equal(typeof row.specificity, 'number');
+    assert.equal(typeof row.shared, 'boolean');
+  }
+  assert.ok(Array.isArray(c.selected));
+  assert.ok(c.donor_class === null || typeof c.donor_class.index === 'number');
+  assert.ok(c.ig_completeness_max >= 0 && c.ig_completeness_max < 0.05, `IG gap ${c.ig_completeness_max}`);
+  assert.ok(c.cav_heldout.every((x) => x.accuracy >= 0.6 && x.accuracy <= 1));
+  assert.ok(Array.isArray(c.dropped));
+  assert.ok(Array.isArray(c.images));
+}
 
 describe('demo command', () => {
   it('writes report.json with every method and the documented fields', () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'unlearn-demo-'));
     const r = run(
       'demo',
+      '--quick',
       '--limit-train',
       '1500',
       '--limit-test',
@@ -27,6 +53,7 @@ describe('demo command', () => {
     assert.equal(r.status, 0, r.stderr);
     const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
     assert.equal(report.dataset, 'mnist');
+    assert.equal(report.sizes.train, 1500);
     assert.equal(report.forget_class, 2);
     assert.equal(report.backend, 'wasm');
     for (const key of [
@@ -61,6 +88,22 @@ describe('demo command', () => {
     assert.equal(report.methods.retrain.avg_gap, 0);
     assert.equal(report.methods.retrain.forget_test_acc, 0);
     assert.match(r.stdout, /random_label/);
+    // The concept stage: NMF discovery on MNIST, its PNGs listed in the report.
+    const c = report.concepts;
+    assertConceptFields(c);
+    assert.equal(c.source, 'nmf-discovery');
+    assert.equal(c.ground_truth_precision_at_k, undefined);
+    assert.equal(c.cav_heldout.length + c.dropped.length, 10);
+    assert.ok(
+      [...c.cav_heldout, ...c.dropped].every((x: { name: string }) => /^nmf-([1-9]|10)$/.test(x.name)),
+    );
+    assert.equal(c.discovery.layer, 'conv2');
+    assert.ok(
+      c.images.filter((f: string) => /^concepts\/nmf-\d+\/(patch|map)-\d+\.png$/.test(f)).length >= 8,
+    );
+    for (const f of c.images) assert.ok(fs.existsSync(path.join(out, f)), f);
+    assert.ok(fs.existsSync(path.join(out, 'concepts', 'concepts.json')));
+    assert.match(r.stdout, /concepts of class 2 \('2'\), nmf-discovery/);
     // A second run reuses the cached original model.
     const again = run(
       'demo',
@@ -81,6 +124,46 @@ describe('demo command', () => {
     assert.match(again.stderr, /loaded from/);
   });
 
+  it('runs on shapes: ground-truth concepts with their precision in report.concepts', () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'unlearn-demo-shapes-'));
+    const r = run(
+      'demo',
+      '--dataset',
+      'shapes',
+      '--quick',
+      '--limit-train',
+      '300',
+      '--limit-test',
+      '120',
+      '--epochs',
+      '2',
+      '--methods',
+      'finetune',
+      '--forget',
+      'magenta-triangle',
+      '--out',
+      out,
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
+    assert.equal(report.dataset, 'shapes');
+    assert.equal(report.forget_class, 4);
+    assert.equal(report.forget_class_name, 'magenta-triangle');
+    assert.deepEqual(report.sizes, { train: 300, test: 120, heldout: 30, forget_train: 50 });
+    assert.equal(report.dataset_options.size, 24);
+    assert.deepEqual(Object.keys(report.methods), ['finetune']);
+    const c = report.concepts;
+    assertConceptFields(c);
+    assert.equal(c.source, 'ground-truth');
+    assert.deepEqual(c.ground_truth_specific, ['shape:triangle', 'colour:magenta']);
+    assert.ok(c.ground_truth_precision_at_k >= 0 && c.ground_truth_precision_at_k <= 1);
+    assert.equal(c.cav_heldout.length + c.dropped.length, 19);
+    assert.ok(c.images.length > 0);
+    for (const f of c.images) assert.ok(fs.existsSync(path.join(out, f)), f);
+    assert.match(r.stdout, /concepts of class 4 \('magenta-triangle'\), ground-truth/);
+    assert.match(r.stdout, /precision@k/);
+  });
+
   it('bad input exits 1 with a one-line error', () => {
     const cases: [string[], RegExp][] = [
       [
@@ -89,6 +172,8 @@ describe('demo command', () => {
       ],
       [['demo', '--methods', 'magic', '--limit-train', '200'], /unknown method 'magic'/],
       [['demo', '--seed', 'x'], /--seed must be an integer/],
+      [['demo', '--dataset', 'foo'], /--dataset must be mnist or shapes, got 'foo'/],
+      [['demo', '--dataset', 'shapes', '--forget', 'nope', '--limit-train', '60'], /unknown class 'nope'/],
       [['demo', '--frobnicate'], /Unknown option '--frobnicate'/],
       [['launch'], /unknown command 'launch'/],
     ];

@@ -43,6 +43,15 @@ export interface ShapesOptions {
    * several. Annotations record what each image actually shows.
    */
   conceptDropout?: number;
+  /**
+   * Probability that a class image is drawn in a random other colour than its class's (default 0). Above 0,
+   * colour alone no longer identifies a class, so a model must learn shapes too, and every colour (including
+   * colour:blue, which no class has) appears in the training images, so the model learns to tell the
+   * colours apart instead of lumping an unseen colour with the nearest class colour.
+   */
+  colourDropout?: number;
+  /** Probability that a class image is drawn as a random other shape than its class's (default 0). */
+  shapeDropout?: number;
   /** Default 0. */
   seed?: number;
 }
@@ -119,6 +128,14 @@ export function generateShapes(opts: ShapesOptions = {}): ShapesData {
   const seed = opts.seed ?? 0;
   const dropout = opts.conceptDropout ?? 0.25;
   if (!(dropout >= 0 && dropout < 1)) throw new UserError(`conceptDropout must be in [0, 1), got ${dropout}`);
+  const colourDropout = opts.colourDropout ?? 0;
+  if (!(colourDropout >= 0 && colourDropout < 1)) {
+    throw new UserError(`colourDropout must be in [0, 1), got ${colourDropout}`);
+  }
+  const shapeDropout = opts.shapeDropout ?? 0;
+  if (!(shapeDropout >= 0 && shapeDropout < 1)) {
+    throw new UserError(`shapeDropout must be in [0, 1), got ${shapeDropout}`);
+  }
   const classes = SHAPES_CLASSES.slice(0, numClasses);
 
   // One independent stream per part, so that changing one count leaves the other parts unchanged.
@@ -138,6 +155,13 @@ export function generateShapes(opts: ShapesOptions = {}): ShapesData {
       // Value 0 of texture and part is "nothing".
       if (rng.next() < dropout) a.texture = 0;
       if (rng.next() < dropout) a.part = 0;
+      // Drawn only when enabled, so that the default keeps the data of earlier versions byte for byte.
+      if (colourDropout > 0 && rng.next() < colourDropout) {
+        a.colour = (a.colour + 1 + rng.int(VALUES.colour.length - 1)) % VALUES.colour.length;
+      }
+      if (shapeDropout > 0 && rng.next() < shapeDropout) {
+        a.shape = (a.shape + 1 + rng.int(VALUES.shape.length - 1)) % VALUES.shape.length;
+      }
       list.push(a);
       labels.push(c);
     }
