@@ -29,6 +29,7 @@ import {
   createRequest,
   createRun,
   currentCheckpointId,
+  exportCheckpoint,
   getCheckpoint,
   getDataset,
   getRequest,
@@ -40,7 +41,6 @@ import {
   listEvents,
   listRequests,
   listRuns,
-  loadArtifacts,
   loadDataset,
   openProject,
   read,
@@ -50,6 +50,7 @@ import {
   verifyEventChain,
   withProject,
   write,
+  writeAtomically,
 } from '../store';
 import { actor } from '../store/events';
 import { loadCheckpointClassifier } from '../store/modelCodec';
@@ -183,12 +184,6 @@ function firstOfEachClass(split: ImageSplit, numClasses: number, n: number): num
     if (l >= 0 && l < numClasses && out[l].length < n) out[l].push(i);
   }
   return out;
-}
-
-function writeAtomically(file: string, data: string | Uint8Array): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  fs.writeFileSync(tmp, data);
-  fs.renameSync(tmp, file);
 }
 
 /** Where exports go by default: `<project folder>/<project name>-exports/`. */
@@ -566,32 +561,7 @@ export class StudioService {
       const checkpoint =
         p.checkpointId !== undefined ? getCheckpoint(db, p.checkpointId) : requireCurrentCheckpoint(db);
       const dir = path.resolve(p.dir ?? path.join(exportsDir(file), `checkpoint-${checkpoint.id}`));
-      const artifacts = loadArtifacts(db, checkpoint.id);
-      const dataset = getDataset(db, checkpoint.datasetId);
-      fs.mkdirSync(dir, { recursive: true });
-      const weightsPath = path.join(dir, 'weights.bin');
-      const modelPath = path.join(dir, 'model.json');
-      writeAtomically(weightsPath, artifacts.weights);
-      const modelJson = {
-        format: 'layers-model',
-        generatedBy: 'Unlearn Studio',
-        modelTopology: artifacts.topology,
-        weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
-        userDefinedMetadata: {
-          embeddingLayer: checkpoint.embeddingLayer,
-          classNames: dataset.classNames,
-          recipe: checkpoint.recipe,
-          seed: checkpoint.seed,
-          unlearnStudio: {
-            checkpointId: checkpoint.id,
-            contentHash: checkpoint.contentHash,
-            kind: checkpoint.kind,
-            label: checkpoint.label,
-            datasetContentHash: dataset.contentHash,
-          },
-        },
-      };
-      writeAtomically(modelPath, JSON.stringify(modelJson));
+      const { modelPath, weightsPath } = exportCheckpoint(db, checkpoint, dir);
       return { dir, files: [modelPath, weightsPath] };
     });
   }

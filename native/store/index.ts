@@ -76,3 +76,4 @@ export {
   recoverInterruptedRuns,
   STARTABLE,
 } from './runs';
+export { exportCheckpoint, writeAtomically } from './exportModel';

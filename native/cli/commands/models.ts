@@ -1,5 +1,4 @@
 /** `unlearn import-model P DIR` and `unlearn export-model P --checkpoint ID --out DIR`. */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describeBackend, initBackend } from '../../engine/backend/select';
 import { UserError } from '../../errors';
@@ -7,10 +6,10 @@ import { isArchName } from '../../models/cnn';
 import { importClassifier } from '../../models/modelIO';
 import type { ArchSpec } from '../../models/spec';
 import {
+  exportCheckpoint,
   getCheckpoint,
   getDataset,
   latestDataset,
-  loadArtifacts,
   requireCurrentCheckpoint,
   saveCheckpoint,
   withProject,
@@ -82,12 +81,6 @@ export async function importModelCommand(argv: string[]): Promise<void> {
   });
 }
 
-function writeAtomically(file: string, data: string | Uint8Array): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  fs.writeFileSync(tmp, data);
-  fs.renameSync(tmp, file);
-}
-
 export async function exportModelCommand(argv: string[]): Promise<void> {
   const { values, file, rest } = parseCommand(
     argv,
@@ -100,30 +93,7 @@ export async function exportModelCommand(argv: string[]): Promise<void> {
   const id = positiveInt(values.checkpoint, 'checkpoint');
   await withProject(file, ({ db }) => {
     const checkpoint = id !== undefined ? getCheckpoint(db, id) : requireCurrentCheckpoint(db);
-    const artifacts = loadArtifacts(db, checkpoint.id);
-    const dataset = getDataset(db, checkpoint.datasetId);
-    fs.mkdirSync(outDir, { recursive: true });
-    writeAtomically(path.join(outDir, 'weights.bin'), artifacts.weights);
-    const modelJson = {
-      format: 'layers-model',
-      generatedBy: 'Unlearn Studio',
-      modelTopology: artifacts.topology,
-      weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
-      userDefinedMetadata: {
-        embeddingLayer: checkpoint.embeddingLayer,
-        classNames: dataset.classNames,
-        recipe: checkpoint.recipe,
-        seed: checkpoint.seed,
-        unlearnStudio: {
-          checkpointId: checkpoint.id,
-          contentHash: checkpoint.contentHash,
-          kind: checkpoint.kind,
-          label: checkpoint.label,
-          datasetContentHash: dataset.contentHash,
-        },
-      },
-    };
-    writeAtomically(path.join(outDir, 'model.json'), JSON.stringify(modelJson));
+    exportCheckpoint(db, checkpoint, outDir);
     say(`exported checkpoint ${checkpoint.id} (sha256 ${checkpoint.contentHash.slice(0, 16)}…) to ${outDir}`);
   });
 }
