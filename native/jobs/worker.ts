@@ -2,9 +2,10 @@
  * The worker process entry (dist/native/jobs/worker.js): waits for `start`, executes that one run,
  * reports progress, logs and the outcome, and exits. `cancel` aborts the run (it ends `cancelled`); if
  * the controlling process goes away the run is aborted and ends `interrupted`. Speaks ./protocol.ts over
- * Node's IPC channel (child_process.fork) or Electron's utilityProcess parentPort.
+ * Node's IPC channel (child_process.fork) or Electron's utilityProcess parentPort (./channel.ts).
  */
 import { CancelledError } from '../errors';
+import { type ChannelSide, parentChannel } from './channel';
 import { ParentGoneError, errorKind, executeRun } from './execute';
 import {
   type LogLevel,
@@ -15,44 +16,7 @@ import {
 } from './protocol';
 
 /** The worker's end of the channel, whatever carries it. */
-export interface WorkerChannelSide {
-  send(m: WorkerMessage): Promise<void>;
-  onMessage(fn: (raw: unknown) => void): void;
-  onParentGone(fn: () => void): void;
-}
-
-interface ElectronParentPort {
-  on(event: 'message', fn: (e: { data: unknown }) => void): void;
-  postMessage(message: unknown): void;
-}
-
-/** Node's IPC channel (the worker was started with child_process.fork). */
-export function nodeIpcSide(): WorkerChannelSide {
-  return {
-    send: (m) =>
-      new Promise((resolve) => {
-        if (!process.connected || !process.send) return resolve();
-        try {
-          process.send(m, undefined, {}, () => resolve());
-        } catch {
-          resolve();
-        }
-      }),
-    onMessage: (fn) => process.on('message', fn),
-    onParentGone: (fn) => process.on('disconnect', fn),
-  };
-}
-
-/** Electron's utilityProcess: the same messages through process.parentPort. */
-export function electronPortSide(port: ElectronParentPort): WorkerChannelSide {
-  return {
-    send: async (m) => port.postMessage(m),
-    onMessage: (fn) => port.on('message', (e) => fn(e.data)),
-    onParentGone: () => {
-      // Electron ends utility processes with their parent.
-    },
-  };
-}
+export type WorkerChannelSide = ChannelSide<WorkerMessage>;
 
 /** JSON has no NaN or Infinity: metrics cross the channel with those as null. */
 function wireMetrics(m: object): Record<string, number | null | (number | null)[]> {
@@ -144,14 +108,9 @@ export function runWorker(
 }
 
 if (require.main === module) {
-  const port = (process as NodeJS.Process & { parentPort?: ElectronParentPort }).parentPort;
-  if (port) {
-    runWorker(electronPortSide(port));
-  } else if (process.send) {
-    // Ctrl-C in a terminal reaches the whole process group: the controlling process decides, and sends
-    // `cancel` (or goes away, which aborts the run too).
-    process.on('SIGINT', () => undefined);
-    runWorker(nodeIpcSide());
+  const side = parentChannel<WorkerMessage>();
+  if (side) {
+    runWorker(side);
   } else {
     process.stderr.write('error: the worker must be started by the job runner (no IPC channel)\n');
     process.exitCode = 2;

@@ -9,6 +9,7 @@ import type { ImageSplit } from '../data/types';
 import { describeBackend, initBackend } from '../engine/backend/select';
 import { Rng } from '../engine/random';
 import { CancelledError, UserError } from '../errors';
+import { type ChannelSide, parentChannel } from '../jobs/channel';
 import { accuracy, perClassAccuracy, predictions } from '../metrics/accuracy';
 import { Classifier } from '../models/classifier';
 import { archByName, buildCnn, isArchName } from '../models/cnn';
@@ -25,16 +26,7 @@ import {
 } from './trainProtocol';
 
 /** The worker's end of its channel (Node IPC or Electron's parentPort). */
-export interface TrainWorkerSide {
-  send(m: TrainWorkerMessage): Promise<void>;
-  onMessage(fn: (raw: unknown) => void): void;
-  onParentGone(fn: () => void): void;
-}
-
-interface ElectronParentPort {
-  on(event: 'message', fn: (e: { data: unknown }) => void): void;
-  postMessage(message: unknown): void;
-}
+export type TrainWorkerSide = ChannelSide<TrainWorkerMessage>;
 
 /** At most this many test images are used for the live accuracy curve. */
 const ACCURACY_SUBSET = 500;
@@ -193,35 +185,9 @@ export function runTrainWorker(side: TrainWorkerSide, exit: (code: number) => vo
 }
 
 if (require.main === module) {
-  const port = (process as NodeJS.Process & { parentPort?: ElectronParentPort }).parentPort;
-  const exit = (c: number) => process.exit(c);
-  if (port) {
-    runTrainWorker(
-      {
-        send: async (m) => port.postMessage(m),
-        onMessage: (fn) => port.on('message', (e) => fn(e.data)),
-        onParentGone: () => undefined,
-      },
-      exit,
-    );
-  } else if (process.send) {
-    process.on('SIGINT', () => undefined);
-    runTrainWorker(
-      {
-        send: (m) =>
-          new Promise((resolve) => {
-            if (!process.connected || !process.send) return resolve();
-            try {
-              process.send(m, undefined, {}, () => resolve());
-            } catch {
-              resolve();
-            }
-          }),
-        onMessage: (fn) => process.on('message', fn),
-        onParentGone: (fn) => process.on('disconnect', fn),
-      },
-      exit,
-    );
+  const side = parentChannel<TrainWorkerMessage>();
+  if (side) {
+    runTrainWorker(side, (c) => process.exit(c));
   } else {
     process.stderr.write('error: the training worker must be started by the app (no IPC channel)\n');
     process.exitCode = 2;
