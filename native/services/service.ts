@@ -10,7 +10,6 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { buildCertificate } from '../cli/commands/certificate';
 import { renderCertificateHtml } from '../cli/commands/certificateHtml';
-import { metricsDiff } from '../cli/commands/verify';
 import { importIdx } from '../data/idxImport';
 import { loadMnist } from '../data/mnist';
 import { classCounts } from '../data/splits';
@@ -54,9 +53,10 @@ import {
 } from '../store';
 import { actor } from '../store/events';
 import { loadCheckpointClassifier } from '../store/modelCodec';
-import { type Evaluation, evaluate } from '../unlearning/evaluate';
+import type { Evaluation } from '../unlearning/evaluate';
 import { Options } from '../unlearning/options';
 import { methodByName } from '../unlearning/registry';
+import { verifyCheckpoint } from '../verification/checkpoint';
 import {
   ApiError,
   type ApiMethod,
@@ -89,7 +89,6 @@ type Params<M extends ApiMethod> = ReturnType<typeof parseCall<M>>['params'];
 type Handlers = { [M in ApiMethod]: (p: Params<M>) => Promise<ApiResults[M]> | ApiResults[M] };
 
 const MNIST_TRAIN = 60000;
-const MAX_VERIFY_TOLERANCE = 1e-6;
 
 // ---- row → wire conversions ------------------------------------------------------------------------
 
@@ -454,61 +453,20 @@ export class StudioService {
   /** `unlearn verify`: file integrity, audit trail, hashes, metrics recomputed and compared. */
   private verify(p: Params<'verify.checkpoint'>): Promise<VerifyReport> {
     return this.with(async (db) => {
-      const integrity = (db.pragma('integrity_check') as { integrity_check: string }[]).map(
-        (r) => r.integrity_check,
-      );
-      const foreignKeyViolations = (db.pragma('foreign_key_check') as unknown[]).length;
-      const chain = verifyEventChain(db);
-      const checkpoint =
-        p.checkpointId !== undefined ? getCheckpoint(db, p.checkpointId) : requireCurrentCheckpoint(db);
-      const datasetRow = getDataset(db, checkpoint.datasetId);
-      const producer = checkpoint.runId !== null ? getRun(db, checkpoint.runId) : undefined;
-      const consumer = listRuns(db)
-        .filter((r) => r.inputCheckpointId === checkpoint.id && r.baselineMetrics)
-        .pop();
-      const forgetClass = p.classIndex ?? producer?.forgetClass ?? consumer?.forgetClass ?? 0;
-      if (forgetClass >= datasetRow.classNames.length) {
-        throw new UserError(`class ${forgetClass} is out of range (${datasetRow.classNames.length} classes)`);
-      }
-      const seed = producer?.seed ?? consumer?.seed ?? 1;
-      await initBackend();
-      const dataset = loadDataset(db, datasetRow.id);
-      const { classifier } = await loadCheckpointClassifier(db, checkpoint.id);
-      let metrics: Evaluation;
-      try {
-        metrics = evaluate(classifier, dataset, forgetClass, seed);
-      } finally {
-        classifier.dispose();
-      }
-      const comparisons: VerifyReport['comparisons'] = [];
-      const compare = (run: RunRow, as: 'output' | 'input', stored: Evaluation | null) => {
-        if (!stored || run.forgetClass !== forgetClass || run.seed !== seed) return;
-        const diff = metricsDiff(metrics, stored);
-        comparisons.push({ runId: run.id, as, maxAbsDiff: diff, matches: diff <= MAX_VERIFY_TOLERANCE });
-      };
-      if (producer) compare(producer, 'output', producer.metrics);
-      for (const r of listRuns(db).filter((r) => r.inputCheckpointId === checkpoint.id)) {
-        compare(r, 'input', r.baselineMetrics);
-      }
-      const ok =
-        integrity.length === 1 &&
-        integrity[0] === 'ok' &&
-        foreignKeyViolations === 0 &&
-        chain.ok &&
-        comparisons.every((c) => c.matches);
+      const v = await verifyCheckpoint(db, { checkpointId: p.checkpointId, forgetClass: p.classIndex });
       return {
-        ok,
-        integrity,
-        foreignKeyViolations,
-        auditTrail: chain,
-        checkpointId: checkpoint.id,
-        contentHash: checkpoint.contentHash,
-        datasetId: datasetRow.id,
-        datasetHash: datasetRow.contentHash,
-        forgetClass,
-        forgetClassName: dataset.classNames[forgetClass],
-        metrics: metricsInfo(metrics)!,
-        comparisons,
+        ok: v.ok,
+        integrity: v.integrity,
+        foreignKeyViolations: v.foreignKeyViolations,
+        auditTrail: v.auditTrail,
+        checkpointId: v.checkpoint.id,
+        contentHash: v.checkpoint.contentHash,
+        datasetId: v.dataset.id,
+        datasetHash: v.dataset.contentHash,
+        forgetClass: v.forgetClass,
+        forgetClassName: v.forgetClassName,
+        metrics: metricsInfo(v.metrics)!,
+        comparisons: v.comparisons,
       };
     });
   }

@@ -51,7 +51,14 @@ export {
   type SplitName,
 } from './datasets';
 export { type Db, read, write } from './db';
-export { appendEvent, type EventKind, type EventRow, listEvents, verifyEventChain } from './events';
+export {
+  appendEvent,
+  type ChainCheck,
+  type EventKind,
+  type EventRow,
+  listEvents,
+  verifyEventChain,
+} from './events';
 export { APP_ID, MIGRATIONS, SCHEMA_VERSION, SQLITE_APPLICATION_ID } from './migrations';
 export {
   BUSY_TIMEOUT_MS,

@@ -12,3 +12,4 @@ export {
 export { type RelearnOptions, type RelearnResult, classTestAccuracy, relearnEpochs } from './relearn';
 export { type ConceptResidue, type ConceptResidueRow, conceptResidue } from './residue';
 export { type MetricSummary, SUMMARY_KEYS, seedSummary } from './summary';
+export * from './checkpoint';
