@@ -2,7 +2,8 @@
  * `npm run bench`: the engine (TensorFlow.js on wasm, with the project's kernels) against PyTorch
  * (CPU, one thread), measured in one run on the same machine:
  *   - training throughput (samples/s; batch 64, Adam lr 1e-3, random data, after warm-up) of the
- *     reference CNN (cnn-ref) and of the demo's default model (cnn-small);
+ *     reference CNN (cnn-ref, also the demo's default model since the training-speed work) and of
+ *     cnn-small (the default before it);
  *   - inference throughput (batch 256) of both;
  *   - one full unlearning run of the demo's default method (random_label) on a fixed MNIST subset:
  *     seconds and peak RSS of its process (engine only).

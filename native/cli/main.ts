@@ -5,18 +5,22 @@ import { DEMO_DATASETS, isDemoDataset } from '../demo/datasets';
 import { runDemo } from '../demo/runDemo';
 import type { BackendName } from '../engine/backend/select';
 import { CancelledError, UserError } from '../errors';
+import { CNN_ARCHS, isArchName } from '../models/cnn';
 import { PROJECT_COMMANDS, PROJECT_USAGE, isProjectCommand } from './commands';
 import { ProgressLine } from './progress';
 
 const USAGE = `usage: unlearn <command> [options]
 
 commands:
-  demo [--dataset mnist|shapes] [--quick] [--forget N] [--seed S] [--out DIR] [--methods a,b]
+  demo [--dataset mnist|shapes] [--quick] [--forget N] [--seed S] [--seeds N] [--out DIR]
+       [--methods a,b] [--arch cnn-ref|cnn-small|cnn-medium] [--epochs E] [--no-verify]
        [--backend wasm|cpu|tensorflow]
        train (or reuse) an original model on MNIST (default) or the synthetic shapes dataset (generated
        from the seed), explain it with concepts (ground truth on shapes, NMF discovery on MNIST; PNGs in
-       DIR/concepts/), run every unlearning method on class N (default 3), print the method and concept
-       tables and write DIR/report.json (default out/)
+       DIR/concepts/), run every unlearning method on class N (default 3: the baselines and the
+       concept-guided methods), verify each (linear probe, relearning, concept residue; --no-verify
+       skips it), print the tables and write DIR/report.json (default out/); --seeds N repeats it all
+       for seeds S..S+N-1 and adds each metric's mean and std
 
 ${PROJECT_USAGE}`;
 
@@ -28,10 +32,13 @@ async function demo(argv: string[]): Promise<void> {
       quick: { type: 'boolean', default: false },
       forget: { type: 'string', default: '3' },
       seed: { type: 'string', default: '1' },
+      seeds: { type: 'string', default: '1' },
+      'no-verify': { type: 'boolean', default: false },
       out: { type: 'string', default: 'out' },
       methods: { type: 'string' },
       backend: { type: 'string' },
       epochs: { type: 'string' },
+      arch: { type: 'string' },
       'limit-train': { type: 'string' },
       'limit-test': { type: 'string' },
     },
@@ -57,16 +64,24 @@ async function demo(argv: string[]): Promise<void> {
   const limitTrain = int(values['limit-train'], 'limit-train');
   const limitTest = int(values['limit-test'], 'limit-test');
   const epochs = int(values.epochs, 'epochs');
+  const seeds = int(values.seeds, 'seeds');
+  const arch = values.arch;
+  if (arch !== undefined && !isArchName(arch)) {
+    throw new UserError(`--arch must be one of ${Object.keys(CNN_ARCHS).join(', ')}, got '${arch}'`);
+  }
+  const recipe = { ...(epochs ? { epochs } : {}), ...(arch ? { arch } : {}) };
   await runDemo(
     {
       dataset,
       quick: values.quick ?? false,
       forget: values.forget ?? '3',
       seed,
+      seeds,
+      noVerify: values['no-verify'] ?? false,
       out: values.out ?? 'out',
       methods: values.methods?.split(',').map((m) => m.trim()),
       backend,
-      recipe: epochs ? { epochs } : undefined,
+      recipe,
       limits: limitTrain || limitTest ? { train: limitTrain, test: limitTest } : undefined,
     },
     new ProgressLine(),

@@ -11,10 +11,13 @@ import { exportClassifier, importClassifier } from '../models/modelIO';
 import type { ArchSpec } from '../models/spec';
 import { trainFromScratch } from '../training/fromScratch';
 import { wholeSplit } from '../training/samples';
+import { timed } from './timing';
 
 export interface OriginalModel {
   classifier: Classifier;
   seconds: number;
+  /** CPU seconds of the training (demo/timing.ts); null for a cached model trained before they were recorded. */
+  cpuSeconds: number | null;
   cached: boolean;
   dir: string;
 }
@@ -47,21 +50,33 @@ export async function obtainOriginal(
       shape: dataset.shape,
       numClasses: dataset.classNames.length,
     });
-    return { classifier, seconds: Number(metadata.trainSeconds ?? 0), cached: true, dir };
+    const cpu = metadata.trainCpuSeconds;
+    return {
+      classifier,
+      seconds: Number(metadata.trainSeconds ?? 0),
+      cpuSeconds: typeof cpu === 'number' ? cpu : null,
+      cached: true,
+      dir,
+    };
   }
-  const t0 = performance.now();
-  const classifier = await trainFromScratch(recipe, [wholeSplit(dataset.train)], {
-    shape: dataset.shape,
-    numClasses: dataset.classNames.length,
-    seed,
-    onProgress,
-  });
-  const seconds = (performance.now() - t0) / 1000;
+  const {
+    value: classifier,
+    seconds,
+    cpuSeconds,
+  } = await timed(() =>
+    trainFromScratch(recipe, [wholeSplit(dataset.train)], {
+      shape: dataset.shape,
+      numClasses: dataset.classNames.length,
+      seed,
+      onProgress,
+    }),
+  );
   await exportClassifier(classifier, dir, {
     trainSeconds: seconds,
+    trainCpuSeconds: cpuSeconds,
     recipe,
     seed,
     classNames: dataset.classNames,
   });
-  return { classifier, seconds, cached: false, dir };
+  return { classifier, seconds, cpuSeconds, cached: false, dir };
 }

@@ -1,8 +1,10 @@
 /** The shape of the demo's report.json (accuracies are fractions in [0, 1]). */
 import type { ShapesOptions } from '../data/shapes';
 import type { MethodOptions } from '../unlearning/types';
+import type { MetricSummary } from '../verification';
+import type { VerificationMetrics } from './verifyModel';
 
-export interface ModelResult {
+export interface ModelResult extends VerificationMetrics {
   test_acc: number;
   forget_train_acc: number;
   forget_test_acc: number;
@@ -11,7 +13,10 @@ export interface ModelResult {
   mia_forget_rate: number;
   mia_attack_acc: number;
   per_class_test_acc: (number | null)[];
+  /** Wall-clock seconds of the method (of the training, for the original). */
   seconds: number;
+  /** CPU seconds of the same work (this process); null for a cached original trained before they were recorded. */
+  cpu_seconds: number | null;
 }
 
 export interface MethodResult extends ModelResult {
@@ -87,6 +92,25 @@ export interface ConceptsReport {
   seconds: number;
 }
 
+/** One seed's results (the report's own top-level fields are those of the first seed). */
+export interface SeedRun {
+  seed: number;
+  original: ModelResult;
+  methods: Record<string, MethodResult>;
+  concepts_selected: string[];
+  donor_class: number | null;
+}
+
+/** `--seeds N`: every seed's run and, per model, the mean and std of each metric over the seeds. */
+export interface SeedsReport {
+  seeds: number[];
+  runs: SeedRun[];
+  summary: {
+    original: Record<string, MetricSummary>;
+    methods: Record<string, Record<string, MetricSummary>>;
+  };
+}
+
 export interface DemoReport {
   dataset: string;
   /** The generator options of a synthetic dataset (shapes). */
@@ -101,5 +125,7 @@ export interface DemoReport {
   original: ModelResult & { cached: boolean; arch: string; epochs: number };
   concepts: ConceptsReport;
   methods: Record<string, MethodResult>;
+  /** Present with --seeds N (N > 1). */
+  seeds?: SeedsReport;
   created: string;
 }

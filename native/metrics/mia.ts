@@ -8,7 +8,12 @@
  *   - loss             -log max(p_y, PROB_FLOOR)
  *   - modified entropy (Song & Mittal, 2021; on by default)
  *                      -(1 - p_y) log p_y - Σ_{k≠y} p_k log(1 - p_k)   (log arguments floored at PROB_FLOOR)
- * Features are standardised with the mean and std of the attack's own training data. The two
+ * Features are standardised with the mean and std of the attack's own training data and, when the
+ * attack is applied, first clamped to the range that data spans: a linear attacker fitted on
+ * near-collinear features (loss and modified entropy) has weights of opposite signs, and outside
+ * its data (a forgotten sample's loss of 20 where training losses stop at 10) their sum is an
+ * extrapolation whose sign flips with the exact magnitudes. Clamped, a sample beyond the data is
+ * judged like the most extreme samples the attacker has seen. The two
  * classes are balanced: the larger side is subsampled with a seeded Rng. The model is fitted by
  * Newton's method (IRLS) with backtracking on the mean log-loss plus a small L2 penalty on the
  * weights (not the bias).
@@ -46,6 +51,9 @@ export interface MiaAttack {
   /** Mean and standard deviation of each feature over the attack's training data. */
   readonly mean: Float64Array;
   readonly std: Float64Array;
+  /** Smallest and largest value of each feature in the attack's training data (features are clamped to them). */
+  readonly min: Float64Array;
+  readonly max: Float64Array;
   /** Logistic-regression weights on the standardised features, and the bias. */
   readonly weights: Float64Array;
   readonly bias: number;
@@ -334,9 +342,15 @@ export function trainMiaAttack(
 
   const mean = new Float64Array(f);
   const std = new Float64Array(f);
+  const min = new Float64Array(f).fill(Number.POSITIVE_INFINITY);
+  const max = new Float64Array(f).fill(Number.NEGATIVE_INFINITY);
   for (let j = 0; j < f; j++) {
     let s = 0;
-    for (let i = 0; i < n; i++) s += z[i * f + j];
+    for (let i = 0; i < n; i++) {
+      s += z[i * f + j];
+      min[j] = Math.min(min[j], z[i * f + j]);
+      max[j] = Math.max(max[j], z[i * f + j]);
+    }
     const mu = s / n;
     let v = 0;
     for (let i = 0; i < n; i++) v += (z[i * f + j] - mu) ** 2;
@@ -354,7 +368,10 @@ export function trainMiaAttack(
     const out = new Float32Array(rows);
     for (let i = 0; i < rows; i++) {
       let s = bias;
-      for (let j = 0; j < f; j++) s += weights[j] * ((feat[i * f + j] - mean[j]) / std[j]);
+      for (let j = 0; j < f; j++) {
+        const x = Math.min(max[j], Math.max(min[j], feat[i * f + j]));
+        s += weights[j] * ((x - mean[j]) / std[j]);
+      }
       out[i] = sigmoid(s);
     }
     return out;
@@ -387,6 +404,8 @@ export function trainMiaAttack(
     featureNames,
     mean,
     std,
+    min,
+    max,
     weights,
     bias,
     perSide,

@@ -19,6 +19,7 @@ export const SUMMARY_KEYS = [
   'mia_forget_rate',
   'avg_gap',
   'seconds',
+  'cpu_seconds',
   'probe_forget_acc',
   'relearn_epochs',
   'concept_residue',

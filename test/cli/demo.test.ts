@@ -72,6 +72,8 @@ describe('demo command', () => {
       'gradient_ascent',
       'random_label',
       'salun',
+      'concept_random',
+      'concept_targeted',
     ]);
     for (const [name, m] of Object.entries<Record<string, number>>(report.methods)) {
       for (const key of [
@@ -84,7 +86,25 @@ describe('demo command', () => {
         assert.ok(m[key] >= 0 && m[key] <= 1, `${name}.${key}=${m[key]}`);
       }
       assert.ok(m.seconds > 0);
+      assert.ok(m.cpu_seconds > 0, `${name}.cpu_seconds`);
+      // Verification beyond accuracy, for every method.
+      assert.ok(m.probe_forget_acc >= 0 && m.probe_forget_acc <= 1, `${name}.probe_forget_acc`);
+      // Zero epochs exactly when the class is still recognised (forget-test above the 50% threshold).
+      if (m.forget_test_acc > 0.5) assert.equal(m.relearn_epochs, 0, name);
+      else {
+        assert.ok(
+          m.relearn_epochs === null || (Number.isInteger(m.relearn_epochs) && m.relearn_epochs >= 1),
+          `${name}.relearn_epochs=${m.relearn_epochs}`,
+        );
+      }
+      assert.equal(typeof m.concept_residue, 'number', `${name}.concept_residue`);
     }
+    // The original still knows the class: no relearning needed, residue 1 by definition.
+    assert.equal(report.original.relearn_epochs, 0);
+    assert.ok(Math.abs(report.original.concept_residue - 1) < 1e-9);
+    assert.ok(report.original.probe_forget_acc > 0.5);
+    assert.equal(report.seeds, undefined);
+    assert.match(r.stdout, /relearn-epochs/);
     assert.equal(report.methods.retrain.avg_gap, 0);
     assert.equal(report.methods.retrain.forget_test_acc, 0);
     assert.match(r.stdout, /random_label/);
@@ -122,6 +142,52 @@ describe('demo command', () => {
     );
     assert.equal(again.status, 0, again.stderr);
     assert.match(again.stderr, /loaded from/);
+  });
+
+  it("--seeds 2 runs two seeds and reports each metric's mean and std over them", () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'unlearn-demo-seeds-'));
+    const r = run(
+      'demo',
+      '--limit-train',
+      '800',
+      '--limit-test',
+      '200',
+      '--epochs',
+      '1',
+      '--seeds',
+      '2',
+      '--seed',
+      '5',
+      '--methods',
+      'retrain,concept_targeted',
+      '--out',
+      out,
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
+    assert.deepEqual(report.seeds.seeds, [5, 6]);
+    assert.equal(report.seed, 5);
+    const runs = report.seeds.runs as { seed: number; methods: Record<string, Record<string, number>> }[];
+    assert.deepEqual(
+      runs.map((x) => x.seed),
+      [5, 6],
+    );
+    // Different seeds: different original models, so the metrics differ.
+    assert.notDeepEqual(runs[0].methods.retrain, runs[1].methods.retrain);
+    for (const name of ['retrain', 'concept_targeted']) {
+      for (const key of ['retain_test_acc', 'forget_test_acc', 'mia_forget_rate', 'probe_forget_acc']) {
+        const v = runs.map((x) => x.methods[name][key]);
+        const mean = (v[0] + v[1]) / 2;
+        const std = Math.abs(v[0] - v[1]) / Math.SQRT2;
+        const s = report.seeds.summary.methods[name][key];
+        assert.ok(Math.abs(s.mean - mean) < 1e-12, `${name}.${key} mean`);
+        assert.ok(Math.abs(s.std - std) < 1e-12, `${name}.${key} std`);
+        assert.equal(s.n, 2);
+      }
+    }
+    // The second seed's concept images go to their own folder.
+    assert.ok(fs.existsSync(path.join(out, 'seed-6', 'concepts', 'concepts.json')));
+    assert.match(r.stdout, /mean ± std over seeds 5, 6/);
   });
 
   it('runs on shapes: ground-truth concepts with their precision in report.concepts', () => {
@@ -172,6 +238,8 @@ describe('demo command', () => {
       ],
       [['demo', '--methods', 'magic', '--limit-train', '200'], /unknown method 'magic'/],
       [['demo', '--seed', 'x'], /--seed must be an integer/],
+      [['demo', '--seeds', '0'], /--seeds must be a positive integer/],
+      [['demo', '--arch', 'vgg'], /--arch must be one of cnn-ref, cnn-small, cnn-medium, got 'vgg'/],
       [['demo', '--dataset', 'foo'], /--dataset must be mnist or shapes, got 'foo'/],
       [['demo', '--dataset', 'shapes', '--forget', 'nope', '--limit-train', '60'], /unknown class 'nope'/],
       [['demo', '--frobnicate'], /Unknown option '--frobnicate'/],

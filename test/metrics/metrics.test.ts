@@ -190,6 +190,36 @@ describe('membership-inference attack', () => {
     assert.equal(miaForgetRate(attack, new Float32Array(0), new Int32Array(0)), 0);
   });
 
+  it('clamps the features to the range of its training data (no extrapolation)', () => {
+    const r = new Rng(21);
+    const m = makeSet(300, K, r, confident(r));
+    const n = makeSet(300, K, r, flat(r));
+    const a = trainMiaAttack(m, n, K, { seed: 2 });
+    // Every sample is used (300 per side), so the range is that of all their features.
+    const f = [miaFeatures(m.probs, m.labels, K), miaFeatures(n.probs, n.labels, K)];
+    for (let j = 0; j < 4; j++) {
+      const col = f.flatMap((x) => Array.from({ length: 300 }, (_, i) => x[i * 4 + j]));
+      close(a.min[j], Math.min(...col), 1e-12);
+      close(a.max[j], Math.max(...col), 1e-12);
+    }
+    // Confidently wrong samples lie beyond that range in every feature (confidence and entropy below it,
+    // loss and modified entropy above it): two of them are judged alike however extreme, like a model
+    // retrained without their class, instead of by an extrapolation of the linear attack.
+    const wrong = (py: number): Float32Array => {
+      const p = new Float32Array(K);
+      p[0] = py;
+      p[1] = 1 - py;
+      return p;
+    };
+    const labels = new Int32Array([0]);
+    for (const j of [0, 1]) assert.ok(miaFeatures(wrong(1e-6), labels, K)[j] < a.min[j]);
+    for (const j of [2, 3]) assert.ok(miaFeatures(wrong(1e-6), labels, K)[j] > a.max[j]);
+    const p6 = a.memberProbability(wrong(1e-6), labels)[0];
+    const p11 = a.memberProbability(wrong(1e-11), labels)[0];
+    assert.equal(p6, p11);
+    assert.ok(p6 < 0.5, 'judged a non-member, like the flat samples at that end of the range');
+  });
+
   it('stays near chance on identical distributions', () => {
     const r = new Rng(3);
     const a = makeSet(500, K, r, random(r));

@@ -13,7 +13,7 @@ export function TrainPanel(props: {
   onStarted: (job: JobSnapshot) => void;
 }) {
   const { client, summary, catalog, job } = props;
-  const [arch, setArch] = useState(catalog.archs[0]?.name ?? 'cnn-small');
+  const [arch, setArch] = useState(catalog.archs[0]?.name ?? 'cnn-ref');
   const [epochs, setEpochs] = useState('2');
   const [seed, setSeed] = useState('1');
   const start = useAction();
