@@ -65,6 +65,35 @@ describe('NMF (multiplicative updates)', () => {
     assert.ok(w.every((x) => x >= 0));
   });
 
+  it('starts the coefficients from least squares: a few updates match a long uniform-start run', () => {
+    const rng = new Rng(8);
+    const { v, h } = lowRank(60, 16, 4, rng);
+    const relErr = (w: Float32Array) => {
+      let err = 0;
+      let norm = 0;
+      for (let i = 0; i < 60; i++) {
+        for (let j = 0; j < 16; j++) {
+          let s = 0;
+          for (let c = 0; c < 4; c++) s += w[i * 4 + c] * h[c * 16 + j];
+          err += (s - v[i * 16 + j]) ** 2;
+          norm += v[i * 16 + j] ** 2;
+        }
+      }
+      return Math.sqrt(err / norm);
+    };
+    const warm = nmfTransform(v, 60, 16, h, 4, 5);
+    const cold5 = nmfTransform(v, 60, 16, h, 4, 5, { warmStart: false });
+    const cold = nmfTransform(v, 60, 16, h, 4, 300, { warmStart: false });
+    // The rows are non-negative combinations plus 1% noise: least squares starts at the noise floor
+    // (about 0.006 here), where 300 uniform-start updates end.
+    assert.ok(relErr(warm) < 0.01, `warm start, 5 updates: ${relErr(warm)}`);
+    assert.ok(relErr(warm) <= relErr(cold) * 1.01, `warm ${relErr(warm)} vs 300 updates ${relErr(cold)}`);
+    assert.ok(relErr(cold5) > 5 * relErr(warm), `uniform start, 5 updates: ${relErr(cold5)}`);
+    assert.ok(warm.every((x) => x >= 0));
+    const maxDiff = Math.max(...Array.from(warm, (x, i) => Math.abs(x - cold[i])));
+    assert.ok(maxDiff < 0.05, `max coefficient difference to 300 uniform-start updates: ${maxDiff}`);
+  });
+
   it('rejects negative input', () => {
     assert.throws(() => nmf(Float32Array.from([1, -1, 2, 3]), 2, 2, 1), UserError);
   });

@@ -89,7 +89,7 @@ export const CONCEPT_POISONING_DEFAULTS = {
   /** Stop when the accuracy on the held-out forget samples is at or below this... */
   stop_at: 0.01,
   /** ...not before this many epochs (fractions allowed) and this many steps (small datasets)... */
-  min_epochs: 0.3,
+  min_epochs: 0.25,
   min_steps: 60,
   /** ...and once the retained check accuracy has not improved for this many checks (0: at once). */
   retain_patience: 0,
