@@ -78,6 +78,15 @@ export interface NmfDiscovery {
   bank: ConceptBank;
 }
 
+/**
+ * What it takes to compute discovered concepts' maps on new images (discoveredMaps): the factorised layer,
+ * its map shape and channels, and the factors with their concepts' names in factor order. An NmfDiscovery is
+ * one; so is what the project file keeps of a discovery with its concept bank (./nmfFactors.ts).
+ */
+export type NmfFactors = Pick<NmfDiscovery, 'layer' | 'mapShape' | 'channels' | 'factors'> & {
+  concepts: readonly { name: string }[];
+};
+
 const CONV_CLASSES = new Set(['Conv2D', 'SeparableConv2D', 'DepthwiseConv2D', 'ReLU', 'Activation']);
 
 /** The name of the model's last convolutional (or activation) layer with a 4-D output. */
@@ -276,7 +285,7 @@ export async function discoverConcepts(
 /** The concept maps (images * h * w * K) of new images for discovered factors. */
 export function discoveredMaps(
   classifier: Classifier,
-  discovery: NmfDiscovery,
+  discovery: NmfFactors,
   split: ImageSplit,
 ): Float32Array {
   const acts = layerActivations(classifier, discovery.layer, split);

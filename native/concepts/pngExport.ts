@@ -1,8 +1,9 @@
 /**
- * Small PNG writers for concept inspection: an image patch scaled up, and an image with a heat map over it
- * (red where the map is high). Pixels are 8-bit HWC with 1 or 3 channels; maps are float, any range.
+ * Small PNG encoders and writers for concept inspection: an image patch scaled up, and an image with a heat
+ * map over it (red where the map is high), as PNG bytes (for the app) or files (for the demo and the CLI).
+ * Pixels are 8-bit HWC with 1 or 3 channels; maps are float, any range.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import sharp from 'sharp';
 
@@ -18,27 +19,31 @@ function toRgb(pixels: Uint8Array, h: number, w: number, c: number): Uint8Array 
   return out;
 }
 
-async function writeRgb(rgb: Uint8Array, h: number, w: number, path: string, target: number): Promise<void> {
-  mkdirSync(dirname(path), { recursive: true });
+function rgbPng(rgb: Uint8Array, h: number, w: number, target: number): Promise<Buffer> {
   const f = upscale(h, w, target);
-  await sharp(Buffer.from(rgb.buffer, rgb.byteOffset, rgb.byteLength), {
+  return sharp(Buffer.from(rgb.buffer, rgb.byteOffset, rgb.byteLength), {
     raw: { width: w, height: h, channels: 3 },
   })
     .resize({ width: w * f, height: h * f, kernel: 'nearest' })
     .png()
-    .toFile(path);
+    .toBuffer();
 }
 
-/** The crop [y0, y0 + size) x [x0, x0 + size) of one HWC image (clamped inside it), as a PNG. */
-export async function savePatch(
+async function writePng(png: Promise<Buffer>, path: string): Promise<void> {
+  const bytes = await png;
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, bytes);
+}
+
+/** The crop [y0, y0 + size) x [x0, x0 + size) of one HWC image (clamped inside it), as PNG bytes. */
+export function patchPng(
   image: Uint8Array,
   shape: [number, number, number],
   y0: number,
   x0: number,
   size: number,
-  path: string,
   target = 64,
-): Promise<void> {
+): Promise<Buffer> {
   const [h, w, c] = shape;
   const sh = Math.min(size, h);
   const sw = Math.min(size, w);
@@ -48,22 +53,34 @@ export async function savePatch(
   for (let y = 0; y < sh; y++) {
     crop.set(image.subarray(((top + y) * w + left) * c, ((top + y) * w + left + sw) * c), y * sw * c);
   }
-  await writeRgb(toRgb(crop, sh, sw, c), sh, sw, path, target);
+  return rgbPng(toRgb(crop, sh, sw, c), sh, sw, target);
+}
+
+/** patchPng written to `path`. */
+export function savePatch(
+  image: Uint8Array,
+  shape: [number, number, number],
+  y0: number,
+  x0: number,
+  size: number,
+  path: string,
+  target = 64,
+): Promise<void> {
+  return writePng(patchPng(image, shape, y0, x0, size, target), path);
 }
 
 /**
- * The image (dimmed) with `map` (mh x mw, nearest-upsampled to the image) in red over it. Values are scaled
- * by `max` (default the map's own maximum); negative values show in blue.
+ * The image (dimmed) with `map` (mh x mw, nearest-upsampled to the image) in red over it, as PNG bytes.
+ * Values are scaled by `max` (default the map's own maximum); negative values show in blue.
  */
-export async function saveHeatmap(
+export function heatmapPng(
   image: Uint8Array,
   shape: [number, number, number],
   map: ArrayLike<number>,
   mapShape: [number, number],
-  path: string,
   max?: number,
   target = 128,
-): Promise<void> {
+): Promise<Buffer> {
   const [h, w, c] = shape;
   const [mh, mw] = mapShape;
   let m = max ?? 0;
@@ -84,5 +101,18 @@ export async function saveHeatmap(
       out[o + 2] = Math.round(0.45 * grey + 255 * neg * 0.55);
     }
   }
-  await writeRgb(out, h, w, path, target);
+  return rgbPng(out, h, w, target);
+}
+
+/** heatmapPng written to `path`. */
+export function saveHeatmap(
+  image: Uint8Array,
+  shape: [number, number, number],
+  map: ArrayLike<number>,
+  mapShape: [number, number],
+  path: string,
+  max?: number,
+  target = 128,
+): Promise<void> {
+  return writePng(heatmapPng(image, shape, map, mapShape, max, target), path);
 }

@@ -8,8 +8,10 @@
  * (docs/concepts.md, "The demo's concept stage").
  */
 import * as path from 'node:path';
+import { bottleneckImportance } from '../concepts/bottleneckImportance';
 import { type ConceptBank, buildConceptBank, sampleImages, scoreImages } from '../concepts/conceptBank';
-import { type ConceptImportance, conceptImportance, localizeConcept } from '../concepts/conceptImportance';
+import { conceptImportance, localizeConcept } from '../concepts/conceptImportance';
+import type { ConceptImportance } from '../concepts/conceptImportance';
 import {
   type ConceptSelection,
   type ConceptSelectionOptions,
@@ -49,6 +51,8 @@ export const DEMO_SELECTION: Readonly<
 /** Concepts listed per forget class in the report and the table. */
 export const TOP_CONCEPTS = 8;
 
+export { bottleneckImportance };
+
 export interface ConceptStageOptions {
   seed: number;
   quick: boolean;
@@ -71,44 +75,6 @@ export interface ConceptStageOptions {
   /** Most test images per class in the importance (default 100 with quick, else 200). */
   importancePerClass?: number;
   progress?: StageProgress;
-}
-
-/**
- * Class-to-concept importance through the concept bottleneck: Integrated Gradients of the PCBM's class
- * logit with respect to the standardised concept scores z, from the mean scores (z = 0). The logit is
- * linear in z, so IG is exact: the term of concept k for a sample is w_kc * z_k. As in conceptImportance's
- * default, a term counts only where the sample shows more of the concept than the baseline (z_k > 0); a
- * class's importance is the mean over its samples (at most `maxPerClass`). Unlike the importance along the
- * CAV directions in the embedding, which credits every direction correlated with the class's evidence, the
- * PCBM's sparse multivariate fit shares the evidence among correlated concepts (see docs/concepts.md).
- */
-export function bottleneckImportance(
-  pcbm: Pcbm,
-  names: string[],
-  scores: Float32Array,
-  classes: ArrayLike<number>,
-  maxPerClass = Number.POSITIVE_INFINITY,
-): ConceptImportance {
-  const kc = pcbm.numConcepts;
-  const numClasses = pcbm.numClasses;
-  const n = classes.length;
-  if (scores.length !== n * kc)
-    throw new RangeError(`${scores.length} scores for ${n} samples x ${kc} concepts`);
-  const importance = new Float64Array(numClasses * kc);
-  const counts = new Array<number>(numClasses).fill(0);
-  for (let i = 0; i < n; i++) {
-    const c = classes[i];
-    if (counts[c] >= maxPerClass) continue;
-    counts[c]++;
-    for (let k = 0; k < kc; k++) {
-      const z = (scores[i * kc + k] - pcbm.mean[k]) / pcbm.scale[k];
-      if (z > 0) importance[c * kc + k] += pcbm.weights[k * numClasses + c] * z;
-    }
-  }
-  for (let c = 0; c < numClasses; c++) {
-    for (let k = 0; k < kc; k++) importance[c * kc + k] /= Math.max(1, counts[c]);
-  }
-  return { numClasses, concepts: names, importance, counts, maxRelativeGap: 0, baseline: 'mean' };
 }
 
 /** The forget-class independent part of the stage. */

@@ -26,6 +26,7 @@ import { evaluate } from '../unlearning/evaluate';
 import { methodByName } from '../unlearning/registry';
 import { makeTask } from '../unlearning/task';
 import type { ErrorKind, LogLevel } from './protocol';
+import { storedTaskConcepts } from './taskConcepts';
 
 export interface ExecuteHooks {
   progress(stage: string, fraction: number, metrics?: Record<string, number>): void;
@@ -57,7 +58,7 @@ export function errorKind(e: unknown): ErrorKind {
  * Lets the event loop read pending IPC messages (a `cancel`) and then checks the signal. Two nested
  * setImmediate calls always span one poll phase, wherever in the loop the caller is.
  */
-async function checkpointCancel(signal: AbortSignal): Promise<void> {
+export async function checkpointCancel(signal: AbortSignal): Promise<void> {
   await new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
   throwIfAborted(signal);
 }
@@ -98,6 +99,11 @@ export async function executeRun(
       hooks.log('warn', `checkpoint ${checkpoint.id} has no training recipe: retrain uses the default one`);
     }
     const task = makeTask(dataset, run.forgetClass, recipe);
+    const stored = storedTaskConcepts(db, run);
+    if (stored) {
+      task.concepts = stored.concepts;
+      hooks.log('info', `run ${runId}: concepts from concept bank ${stored.bankId} of the project`);
+    }
     hooks.log(
       'info',
       `run ${runId}: ${run.method} forgets class ${run.forgetClass} ('${dataset.classNames[run.forgetClass]}') from checkpoint ${checkpoint.id}`,

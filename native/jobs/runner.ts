@@ -184,6 +184,13 @@ export function startRun(opts: StartRunOptions): RunHandle {
         lastError = m;
         events.emit('error', m);
         break;
+      case 'output':
+        events.emit('log', {
+          type: 'log',
+          level: 'warn',
+          message: 'a run worker sent a task output: ignored',
+        });
+        break;
     }
   });
   channel.onOutput((stream, line) =>

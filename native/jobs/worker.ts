@@ -1,12 +1,14 @@
 /**
- * The worker process entry (dist/native/jobs/worker.js): waits for `start`, executes that one run,
- * reports progress, logs and the outcome, and exits. `cancel` aborts the run (it ends `cancelled`); if
- * the controlling process goes away the run is aborted and ends `interrupted`. Speaks ./protocol.ts over
+ * The worker process entry (dist/native/jobs/worker.js): waits for `start` (a run) or `task` (classes,
+ * verify, concepts), executes that one job, reports progress, logs and the outcome (`result` of a run,
+ * `output` of a task, or `error`), and exits. `cancel` aborts the job (a run ends `cancelled`); if the
+ * controlling process goes away the job is aborted (a run ends `interrupted`). Speaks ./protocol.ts over
  * Node's IPC channel (child_process.fork) or Electron's utilityProcess parentPort (./channel.ts).
  */
 import { CancelledError } from '../errors';
 import { type ChannelSide, parentChannel } from './channel';
-import { ParentGoneError, errorKind, executeRun } from './execute';
+import { type ExecuteHooks, ParentGoneError, errorKind, executeRun } from './execute';
+import { executeTask } from './executeTask';
 import {
   type LogLevel,
   ProtocolError,
@@ -81,8 +83,20 @@ export function runWorker(
       return;
     }
     started = true;
-    const progress = progressThrottle((m) => void send(m));
-    executeRun(msg.projectPath, msg.runId, controller.signal, { progress, log }).then(
+    const hooks: ExecuteHooks = { progress: progressThrottle((m) => void send(m)), log };
+    const failed = (e: unknown) => {
+      const kind = errorKind(e);
+      if (kind === 'internal' && e instanceof Error && e.stack) log('debug', e.stack);
+      finish({ type: 'error', message: oneLine(e), kind }, kind === 'cancelled' ? 0 : 1);
+    };
+    if (msg.type === 'task') {
+      executeTask(msg.projectPath, msg.task, controller.signal, hooks).then(
+        (output) => finish({ type: 'output', output }, 0),
+        failed,
+      );
+      return;
+    }
+    executeRun(msg.projectPath, msg.runId, controller.signal, hooks).then(
       (r) =>
         finish(
           {
@@ -93,11 +107,7 @@ export function runWorker(
           },
           0,
         ),
-      (e) => {
-        const kind = errorKind(e);
-        if (kind === 'internal' && e instanceof Error && e.stack) log('debug', e.stack);
-        finish({ type: 'error', message: oneLine(e), kind }, kind === 'cancelled' ? 0 : 1);
-      },
+      failed,
     );
   });
 

@@ -5,7 +5,7 @@
  */
 import type { ConceptBank } from '../concepts/conceptBank';
 import { localizeConcept } from '../concepts/conceptImportance';
-import { type NmfDiscovery, discoveredMaps } from '../concepts/nmfDiscovery';
+import { type NmfFactors, discoveredMaps } from '../concepts/nmfDiscovery';
 import { selectIndices } from '../data/splits';
 import type { ImageSplit } from '../data/types';
 import { throwIfAborted } from '../errors';
@@ -19,7 +19,7 @@ export interface EvidenceOptions {
   /** 'auto' (default): NMF maps for concepts of `discovery`, IG for the others. */
   method?: EvidenceMethod;
   /** The discovery the bank's NMF concepts come from (needed for 'nmf'). */
-  discovery?: NmfDiscovery;
+  discovery?: NmfFactors;
   /** IG steps of the localisation (default 16). */
   igSteps?: number;
   /** Images per IG call (default 64). */

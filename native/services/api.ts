@@ -49,6 +49,16 @@ export const API_SCHEMAS = {
     datasetId: Id.optional(),
   }),
   'classes.list': Empty,
+  /** Starts the concept job for a class on the model in service (the project's stored bank, else a new one). */
+  'concepts.start': z.strictObject({
+    classIndex: z.number().int().min(0).max(100000),
+    /** Discover a new bank even when the model has one. */
+    rebuild: z.boolean().optional(),
+    /** Concepts NMF discovers when a bank is built (default 8). */
+    concepts: z.number().int().min(2).max(20).optional(),
+  }),
+  /** The latest concept inspection of a class on the model in service, or null when there is none yet. */
+  'concepts.get': z.strictObject({ classIndex: z.number().int().min(0).max(100000) }),
   'request.create': z.strictObject({
     classIndex: z.number().int().min(0).max(100000),
     requester: z.string().trim().max(500).optional(),
@@ -60,6 +70,8 @@ export const API_SCHEMAS = {
     seed: Seed.optional(),
     /** Also run `retrain` for the same request afterwards, as the reference to compare with. */
     compareWithRetrain: z.boolean().optional(),
+    /** Also run these methods (with their defaults) for the same request afterwards, for comparison. */
+    compareWith: z.array(z.string().min(1).max(100)).max(8).optional(),
   }),
   'run.get': z.strictObject({ runId: Id }),
   'job.cancel': z.strictObject({ jobId: z.string().min(1).max(100) }),
@@ -121,18 +133,27 @@ export interface RequestInfo {
   createdAt: string;
 }
 
+// Results computed in a worker process (native/jobs) are validated with these schemas where they arrive.
+
+const Fraction = z.number().min(0).max(1);
+const Num = z.number().finite();
+const MaybeNum = Num.nullable();
+const Count = z.number().int().min(0);
+const DataUrl = z.string().startsWith('data:image/png;base64,');
+
 /** evaluate()'s metrics (fractions in [0, 1]); `seconds` for a run's output. */
-export interface Metrics {
-  test_acc: number | null;
-  forget_train_acc: number | null;
-  forget_test_acc: number | null;
-  retain_train_acc: number | null;
-  retain_test_acc: number | null;
-  mia_forget_rate: number | null;
-  mia_attack_acc: number | null;
-  per_class_test_acc: (number | null)[];
-  seconds?: number;
-}
+export const MetricsSchema = z.object({
+  test_acc: MaybeNum,
+  forget_train_acc: MaybeNum,
+  forget_test_acc: MaybeNum,
+  retain_train_acc: MaybeNum,
+  retain_test_acc: MaybeNum,
+  mia_forget_rate: MaybeNum,
+  mia_attack_acc: MaybeNum,
+  per_class_test_acc: z.array(MaybeNum),
+  seconds: Num.optional(),
+});
+export type Metrics = z.infer<typeof MetricsSchema>;
 
 export type RunStatusName = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
 
@@ -167,11 +188,13 @@ export interface ChartPoint {
 
 export type JobStatus = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
 
+export type JobKind = 'train' | 'run' | 'concepts';
+
 export interface JobSnapshot {
   id: string;
-  kind: 'train' | 'run';
+  kind: JobKind;
   status: JobStatus;
-  /** 'train', or for runs 'unlearn' then (optionally) 'retrain'. */
+  /** 'train'; 'concepts'; for runs 'unlearn', then the methods run for comparison, then (optionally) 'retrain'. */
   phase: string;
   phases: string[];
   stage: string;
@@ -217,25 +240,122 @@ export interface DatasetPreview {
   classes: PreviewClass[];
 }
 
-export interface ClassStat {
-  index: number;
-  name: string;
-  trainCount: number;
-  testCount: number;
+export const ClassStatSchema = z.object({
+  index: Count,
+  name: z.string(),
+  trainCount: Count,
+  testCount: Count,
   /** Accuracy of the current model on this class's test images. */
-  testAcc: number | null;
+  testAcc: Fraction.nullable(),
   /** Where this class's test images go: the other classes the model predicts most, as fractions. */
-  confusions: { index: number; name: string; fraction: number }[];
+  confusions: z.array(z.object({ index: Count, name: z.string(), fraction: Fraction })),
   /** One PNG data URL. */
-  thumbnail: string | null;
-}
+  thumbnail: DataUrl.nullable(),
+});
+export type ClassStat = z.infer<typeof ClassStatSchema>;
 
-export interface ClassList {
-  checkpointId: number;
-  datasetId: number;
-  testAcc: number;
-  classes: ClassStat[];
-}
+export const ClassListSchema = z.object({
+  checkpointId: Count,
+  datasetId: Count,
+  testAcc: Fraction,
+  classes: z.array(ClassStatSchema),
+});
+export type ClassList = z.infer<typeof ClassListSchema>;
+
+const ChainCheckSchema = z.object({ ok: z.boolean(), count: Count, firstBadId: Count.optional() });
+
+export const VerifyReportSchema = z.object({
+  ok: z.boolean(),
+  integrity: z.array(z.string()),
+  foreignKeyViolations: Count,
+  auditTrail: ChainCheckSchema,
+  checkpointId: Count,
+  contentHash: z.string(),
+  datasetId: Count,
+  datasetHash: z.string(),
+  forgetClass: Count,
+  forgetClassName: z.string(),
+  metrics: MetricsSchema,
+  comparisons: z.array(
+    z.object({
+      runId: Count,
+      as: z.enum(['output', 'input']),
+      // Infinite when one side lacks a value: null on the wire.
+      maxAbsDiff: z.number().nullable(),
+      matches: z.boolean(),
+    }),
+  ),
+});
+export type VerifyReport = z.infer<typeof VerifyReportSchema>;
+
+/** One concept of the forget class, as the concept job measured it on the model. */
+export const InspectedConceptSchema = z.object({
+  name: z.string(),
+  /** 1 = most important to the forget class. */
+  rank: z.number().int().min(1),
+  /** Importance to the forget class (through the concept bottleneck, on its test images). */
+  importance: Num,
+  /** Importance minus the largest importance of a retained class. */
+  specificity: Num,
+  /** A retained class relies on it at least `sharedRatio` as much as the forget class: removing it hurts. */
+  shared: z.boolean(),
+  /** The retained classes relying on it at least `sharedRatio` as much, most first. */
+  sharedWith: z.array(z.object({ index: Count, name: z.string(), importance: Num })),
+  /** Held-out accuracy of the concept's CAV. */
+  heldoutAccuracy: Fraction,
+  /** The PCBM's weight of the concept for the forget class (standardised units). */
+  pcbmWeight: MaybeNum,
+  /** Where it lies in the forget class's images where it is strongest: maps over the images, and crops. */
+  examples: z.object({ maps: z.array(DataUrl), patches: z.array(DataUrl) }),
+});
+export type InspectedConcept = z.infer<typeof InspectedConceptSchema>;
+
+export const ConceptInspectionSchema = z.object({
+  checkpointId: Count,
+  datasetId: Count,
+  forgetClass: Count,
+  classNames: z.array(z.string()),
+  bank: z.object({
+    id: Count,
+    source: z.enum(['folders', 'nmf-discovery', 'ground-truth']),
+    createdAt: z.string(),
+    /** Whether the project's stored bank was used (false: built by this job and stored). */
+    reused: z.boolean(),
+    embeddingLayer: z.string(),
+    concepts: Count,
+    dropped: Count,
+    /** The class NMF discovery was focused on, when it was. */
+    focusClass: Count.nullable(),
+    /** How the concept maps were made: NMF factors or Integrated Gradients of the concept score. */
+    mapsBy: z.enum(['nmf', 'integrated-gradients', 'both']),
+  }),
+  pcbm: z
+    .object({ accuracy: Fraction, modelAccuracy: Fraction, fidelity: Fraction, images: Count })
+    .nullable(),
+  /** Every concept of the bank, by decreasing importance to the forget class. */
+  concepts: z.array(InspectedConceptSchema),
+  /** Class x concept importance: values[class][j] for concepts[j] (the ranked order). */
+  heatmap: z.object({ concepts: z.array(z.string()), values: z.array(z.array(Num)) }),
+  selection: z.object({
+    /** The k the concept methods use by default. */
+    defaultK: z.number().int().min(1),
+    /** byK[k - 1]: the automatic selection of at most k class-specific concepts, most specific first. */
+    byK: z.array(z.array(z.string())),
+    /** The concept the methods fall back to when the selection is empty (null: none). */
+    fallback: z.string().nullable(),
+    sharedRatio: Num,
+    minShare: Num,
+    minRelative: Num,
+  }),
+  /** The retained class the targeted method relabels to by default (most similar concept profile). */
+  donor: z
+    .object({ index: Count, name: z.string(), similarity: Num, tieBrokenByConfusion: z.boolean() })
+    .nullable(),
+  /** Every retained class's concept-profile similarity to the forget class, most similar first. */
+  similarities: z.array(z.object({ index: Count, name: z.string(), similarity: Num })),
+  seconds: Num,
+});
+export type ConceptInspection = z.infer<typeof ConceptInspectionSchema>;
 
 export interface MethodInfo {
   name: string;
@@ -252,10 +372,20 @@ export interface ArchInfo {
   description: string;
 }
 
+/** A choice of the concept methods explained for people (poisoning modes, relabelling). */
+export interface ChoiceInfo {
+  /** The option value (a `mode`) or the method name (the relabelling). */
+  value: string;
+  title: string;
+  explanation: string;
+}
+
 export interface Catalog {
   methods: MethodInfo[];
   archs: ArchInfo[];
-  /** Whether a concept-inspection service is connected (the concept issue provides it). */
+  /** The concept methods' choices: how the concept regions are edited, and the new labels. */
+  poisoning: { modes: ChoiceInfo[]; labels: ChoiceInfo[] };
+  /** Whether concept inspection (concepts.start / concepts.get) is available. */
   conceptInspection: boolean;
 }
 
@@ -274,24 +404,11 @@ export interface RunDetail {
   classNames: string[];
   /** The latest succeeded retrain run of the same request (other than this one). */
   retrain: RunInfo | null;
+  /** The latest succeeded run of every other method for the same request (retrain excepted). */
+  comparisons: RunInfo[];
   /** Whether this run's model is the one the project serves now. */
   isCurrent: boolean;
   verdict: Verdict | null;
-}
-
-export interface VerifyReport {
-  ok: boolean;
-  integrity: string[];
-  foreignKeyViolations: number;
-  auditTrail: { ok: boolean; count: number; firstBadId?: number };
-  checkpointId: number;
-  contentHash: string;
-  datasetId: number;
-  datasetHash: string;
-  forgetClass: number;
-  forgetClassName: string;
-  metrics: Metrics;
-  comparisons: { runId: number; as: 'output' | 'input'; maxAbsDiff: number; matches: boolean }[];
 }
 
 export interface EventInfo {
@@ -344,6 +461,8 @@ export interface ApiResults {
   'dataset.preview': DatasetPreview;
   'train.start': JobSnapshot;
   'classes.list': ClassList;
+  'concepts.start': JobSnapshot;
+  'concepts.get': ConceptInspection | null;
   'request.create': RequestInfo;
   'run.start': JobSnapshot;
   'run.get': RunDetail;

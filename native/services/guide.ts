@@ -4,11 +4,11 @@
  * without an entry here is shown with its registry summary.
  */
 import { allMethods } from '../unlearning/registry';
-import type { ArchInfo, MethodInfo, Metrics, Verdict } from './api';
+import type { ArchInfo, ChoiceInfo, MethodInfo, Metrics, Verdict } from './api';
 
 const EXPLANATIONS: Record<string, string> = {
   random_label:
-    'Shows the model the images of the class with wrong, random labels while reminding it of the other classes, until it no longer recognises the class. Fast and reliable: the recommended choice.',
+    'Shows the model the images of the class with wrong, random labels while reminding it of the other classes, until it no longer recognises the class. Fast and reliable.',
   salun:
     'Like random labels, but changes only the half of the model’s weights that matter most for the class, so the rest of what it knows is disturbed less.',
   gradient_ascent:
@@ -18,12 +18,49 @@ const EXPLANATIONS: Record<string, string> = {
   retrain:
     'Trains a new model from scratch without the class. The slowest, and the reference the other methods are compared with: a model that never saw the class.',
   concept_random:
-    'Finds the visual concepts the model uses for the class and disturbs the class’s images in those places with random patterns before fine-tuning.',
+    'Finds the visual parts (concepts) the model relies on for this class only, edits those parts in the class’s images and teaches the model to answer a random other class for them, while reminding it of the other classes.',
   concept_targeted:
-    'Finds the visual concepts the model uses for the class and replaces them in the class’s images with concepts of other classes before fine-tuning.',
+    'Finds the visual parts (concepts) the model relies on for this class only, edits those parts in the class’s images and teaches the model to answer the most similar other class (the donor) for them, while reminding it of the other classes. The recommended choice: the class is forgotten without disturbing the classes that share its other parts.',
 };
 
-const RECOMMENDED = 'random_label';
+const RECOMMENDED = 'concept_targeted';
+
+/** The concept methods' `mode` values, for people. */
+export const POISONING_MODES: ChoiceInfo[] = [
+  {
+    value: 'mask',
+    title: 'Mask the concepts',
+    explanation:
+      'Covers the places where the class’s concepts appear with the average colour of the images, so the model can no longer see them there. The default: it removes the evidence without adding any.',
+  },
+  {
+    value: 'patch',
+    title: 'Replace them with the donor’s',
+    explanation:
+      'Pastes the same places from images of the donor class over them, so the model sees the donor’s parts where the class’s parts were.',
+  },
+  {
+    value: 'none',
+    title: 'Leave the images as they are',
+    explanation:
+      'Changes only the labels of the class’s images. The concepts then matter only for choosing the donor.',
+  },
+];
+
+/** The two concept methods as a choice of the new labels. */
+export const RELABELLING: ChoiceInfo[] = [
+  {
+    value: 'concept_targeted',
+    title: 'The donor class',
+    explanation:
+      'Every image of the class is labelled as the donor, the retained class whose images show the most similar concepts: the model learns to answer what it would have answered had it never seen the class.',
+  },
+  {
+    value: 'concept_random',
+    title: 'Random other classes',
+    explanation: 'Each image of the class gets a random other class as its label, drawn again every epoch.',
+  },
+];
 
 export function methodFamily(name: string): MethodInfo['family'] {
   if (name === 'retrain') return 'reference';

@@ -1,13 +1,20 @@
 /**
- * Jobs of the app: training the original model and unlearning runs, each in a worker process (Node's
- * child_process.fork for the bridge and the tests, Electron's utilityProcess in the app: the caller
- * supplies the spawner). A run job drives native/jobs/runner.ts's startRun (the run protocol); a train
- * job speaks ./trainProtocol.ts with ./trainWorker.ts. Progress becomes snapshots with a stage,
- * a fraction, an estimate of the time left in the stage and chart points, pushed as events.
+ * Jobs of the app: training the original model, unlearning runs and the concept stage, each in a worker
+ * process (Node's child_process.fork for the bridge and the tests, Electron's utilityProcess in the app:
+ * the caller supplies the spawner), one at a time. A run job drives native/jobs/runner.ts's startRun (the
+ * run protocol); a concept job is a `concepts` task of the same protocol (native/jobs/taskRunner.ts); a
+ * train job speaks ./trainProtocol.ts with ./trainWorker.ts. Progress becomes snapshots with a stage, a
+ * fraction, an estimate of the time left in the stage and chart points, pushed as events.
+ *
+ * Short tasks that evaluate a model (per-class accuracy, verification) also run in a worker, so that the
+ * main process never computes, but they are not jobs: the call that needs them waits for them (runTask).
  */
 import * as path from 'node:path';
+import { CancelledError } from '../errors';
+import type { Task, TaskValue } from '../jobs/protocol';
 import { defaultWorkerPath, forkWorker, startRun } from '../jobs/runner';
-import type { ChartPoint, JobSnapshot, JobStatus, ServiceEvent } from './api';
+import { startTask } from '../jobs/taskRunner';
+import type { ChartPoint, JobKind, JobSnapshot, JobStatus, ServiceEvent } from './api';
 import { TrainWorkerMessageSchema } from './trainProtocol';
 
 /** The parent's end of a worker process, whatever carries it. */
@@ -69,8 +76,12 @@ function withoutPoints(s: JobSnapshot): Omit<JobSnapshot, 'points'> {
   return rest;
 }
 
+export type ConceptsTask = Extract<Task, { kind: 'concepts' }>;
+
 export class JobManager {
   private readonly jobs = new Map<string, JobRecord>();
+  /** Cancels of the tasks running for calls (runTask). */
+  private readonly tasks = new Set<() => void>();
   private readonly spawn: Spawner;
   private readonly now: () => number;
   private seq = 0;
@@ -113,11 +124,28 @@ export class JobManager {
     return this.copy(r);
   }
 
-  /** Cancels every running job and waits for them to end. */
+  /** Cancels every running job and task and waits for the jobs to end. */
   async shutdown(): Promise<void> {
     const running = [...this.jobs.values()].filter((r) => r.snap.status === 'running');
     for (const r of running) this.cancel(r.snap.id);
+    for (const cancel of this.tasks) cancel();
     await Promise.allSettled(running.map((r) => r.done));
+  }
+
+  /**
+   * Runs a task in a worker process and resolves with its value (rejects with its error: UserError,
+   * CancelledError or Error). Not a job: nothing is pushed, and it may run beside a job.
+   */
+  async runTask<T extends Task>(projectPath: string, task: T): Promise<TaskValue<T['kind']>> {
+    const channel = await this.spawn(this.opts.runWorkerPath ?? defaultWorkerPath());
+    const handle = startTask({ channel, projectPath, task, cancelGraceMs: this.opts.cancelGraceMs });
+    const cancel = () => handle.cancel();
+    this.tasks.add(cancel);
+    try {
+      return await handle.promise;
+    } finally {
+      this.tasks.delete(cancel);
+    }
   }
 
   private copy(r: JobRecord): JobSnapshot {
@@ -129,7 +157,7 @@ export class JobManager {
     };
   }
 
-  private create(kind: 'train' | 'run', phases: string[]): JobRecord {
+  private create(kind: JobKind, phases: string[]): JobRecord {
     this.seq++;
     const t0 = this.now();
     const snap: JobSnapshot = {
@@ -266,6 +294,46 @@ export class JobManager {
         'interrupted',
         `the training worker ${signal ? `was killed by ${signal}` : `exited with code ${code}`}`,
       );
+    })();
+    return this.copy(r);
+  }
+
+  /**
+   * The concept stage of a class on a checkpoint (a `concepts` task in a worker), as a job with progress
+   * and cancel; `onValue` receives the inspection when it succeeds.
+   */
+  startConcepts(
+    projectPath: string,
+    task: ConceptsTask,
+    onValue: (v: TaskValue<'concepts'>) => void,
+  ): JobSnapshot {
+    const r = this.create('concepts', ['concepts']);
+    let handle: { cancel(): void } | undefined;
+    let cancelled = false;
+    r.cancel = () => {
+      cancelled = true;
+      handle?.cancel();
+    };
+    r.done = (async () => {
+      let channel: ProcessChannel;
+      try {
+        this.progress(r, 'concepts', 'start', 0);
+        channel = await this.spawn(this.opts.runWorkerPath ?? defaultWorkerPath());
+      } catch (e) {
+        return this.finish(r, 'failed', `could not start the worker: ${(e as Error).message}`);
+      }
+      const h = startTask({ channel, projectPath, task, cancelGraceMs: this.opts.cancelGraceMs });
+      handle = h;
+      if (cancelled) h.cancel();
+      h.events.on('progress', (m) => this.progress(r, 'concepts', m.stage, m.fraction));
+      h.events.on('log', (m) => this.log(r, m.level, m.message));
+      try {
+        onValue(await h.promise);
+        return this.finish(r, 'succeeded', null);
+      } catch (e) {
+        if (e instanceof CancelledError || cancelled) return this.finish(r, 'cancelled', 'cancelled');
+        return this.finish(r, 'failed', (e as Error).message.split('\n')[0]);
+      }
     })();
     return this.copy(r);
   }

@@ -2,21 +2,21 @@
  * The app's service layer: typed operations over one open project, shared by the Electron main process
  * (IPC) and the local bridge (WebSocket). Every call is validated against ./api.ts before it runs; the
  * work itself is done by the same store, data, job and certificate functions the CLI commands use.
- * Long work (training, unlearning runs) runs in worker processes through ./jobs.ts, one job at a time,
- * and reports through events.
+ * Nothing that runs a model runs here: long work (training, unlearning runs, the concept stage) runs in
+ * worker processes through ./jobs.ts, one job at a time, reporting through events; per-class accuracy and
+ * verification run as tasks in a worker process that the call waits for.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import sharp from 'sharp';
 import { buildCertificate } from '../cli/commands/certificate';
 import { renderCertificateHtml } from '../cli/commands/certificateHtml';
 import { importIdx } from '../data/idxImport';
 import { loadMnist } from '../data/mnist';
 import { classCounts } from '../data/splits';
-import type { ImageDataset, ImageSplit } from '../data/types';
-import { initBackend } from '../engine/backend/select';
+import { firstOfEachClass, thumbnail } from '../data/thumbnails';
+import type { ImageDataset } from '../data/types';
 import { UserError } from '../errors';
-import { accuracy, confusionMatrix, perClassAccuracy, predictions } from '../metrics/accuracy';
+import { metricsValue } from '../jobs/tasks/metricsValue';
 import { CNN_ARCHS, isArchName } from '../models/cnn';
 import {
   type CheckpointRow,
@@ -52,11 +52,9 @@ import {
   writeAtomically,
 } from '../store';
 import { actor } from '../store/events';
-import { loadCheckpointClassifier } from '../store/modelCodec';
 import type { Evaluation } from '../unlearning/evaluate';
 import { Options } from '../unlearning/options';
 import { methodByName } from '../unlearning/registry';
-import { verifyCheckpoint } from '../verification/checkpoint';
 import {
   ApiError,
   type ApiMethod,
@@ -64,6 +62,7 @@ import {
   type CallEnvelope,
   type CheckpointInfo,
   type ClassList,
+  type ConceptInspection,
   type DatasetInfo,
   type DatasetPreview,
   type JobSnapshot,
@@ -78,7 +77,7 @@ import {
   parseCall,
 } from './api';
 import { toWireError } from './errors';
-import { archCatalog, methodCatalog, verdictFor } from './guide';
+import { POISONING_MODES, RELABELLING, archCatalog, methodCatalog, verdictFor } from './guide';
 import { JobManager, type JobManagerOptions } from './jobs';
 
 export { toWireError };
@@ -89,6 +88,8 @@ type Params<M extends ApiMethod> = ReturnType<typeof parseCall<M>>['params'];
 type Handlers = { [M in ApiMethod]: (p: Params<M>) => Promise<ApiResults[M]> | ApiResults[M] };
 
 const MNIST_TRAIN = 60000;
+/** Concepts NMF discovers when the concept job builds a bank. */
+const DEFAULT_NMF_CONCEPTS = 8;
 
 // ---- row → wire conversions ------------------------------------------------------------------------
 
@@ -125,19 +126,7 @@ function requestInfo(r: RequestRow): RequestInfo {
 }
 
 function metricsInfo(m: Evaluation | (Evaluation & { seconds: number }) | null): Metrics | null {
-  if (!m) return null;
-  const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-  return {
-    test_acc: n(m.test_acc),
-    forget_train_acc: n(m.forget_train_acc),
-    forget_test_acc: n(m.forget_test_acc),
-    retain_train_acc: n(m.retain_train_acc),
-    retain_test_acc: n(m.retain_test_acc),
-    mia_forget_rate: n(m.mia_forget_rate),
-    mia_attack_acc: n(m.mia_attack_acc),
-    per_class_test_acc: (m.per_class_test_acc ?? []).map(n),
-    ...('seconds' in m && typeof m.seconds === 'number' ? { seconds: m.seconds } : {}),
-  };
+  return m ? metricsValue(m) : null;
 }
 
 function runInfo(r: RunRow): RunInfo {
@@ -161,30 +150,6 @@ function runInfo(r: RunRow): RunInfo {
   };
 }
 
-// ---- images ---------------------------------------------------------------------------------------
-
-/** One image of a split as a PNG data URL. */
-export async function thumbnail(split: ImageSplit, index: number, shape: [number, number, number]) {
-  const [height, width, channels] = shape;
-  const bytes = height * width * channels;
-  const raw = Buffer.from(split.pixels.buffer, split.pixels.byteOffset + index * bytes, bytes);
-  let image = sharp(raw, { raw: { width, height, channels: channels as 1 | 3 } });
-  // Grey stays one channel (sharp would write sRGB).
-  if (channels === 1) image = image.toColourspace('b-w');
-  const png = await image.png().toBuffer();
-  return `data:image/png;base64,${png.toString('base64')}`;
-}
-
-/** The first `n` indices of each class in a split. */
-function firstOfEachClass(split: ImageSplit, numClasses: number, n: number): number[][] {
-  const out: number[][] = Array.from({ length: numClasses }, () => []);
-  for (let i = 0; i < split.size; i++) {
-    const l = split.labels[i];
-    if (l >= 0 && l < numClasses && out[l].length < n) out[l].push(i);
-  }
-  return out;
-}
-
 /** Where exports go by default: `<project folder>/<project name>-exports/`. */
 export function exportsDir(projectFile: string): string {
   const base = path.basename(projectFile).replace(/\.[^.]*$/, '') || 'project';
@@ -196,6 +161,8 @@ export class StudioService {
   private recovered: number[] = [];
   private readonly listeners = new Set<(e: ServiceEvent) => void>();
   private readonly classCache = new Map<string, ClassList>();
+  /** Concept inspections by `file#checkpoint#class`. */
+  private readonly conceptCache = new Map<string, ConceptInspection>();
   private readonly previewCache = new Map<string, DatasetPreview>();
   readonly jobs: JobManager;
 
@@ -254,7 +221,7 @@ export class StudioService {
     const job = this.jobs.active();
     if (job) {
       throw new ApiError(
-        `cannot ${what} while a ${job.kind === 'train' ? 'training' : 'run'} job is running`,
+        `cannot ${what} while a ${job.kind === 'train' ? 'training' : job.kind === 'concepts' ? 'concept' : 'run'} job is running`,
         'busy',
       );
     }
@@ -341,54 +308,54 @@ export class StudioService {
     });
   }
 
-  private classes(): Promise<ClassList> {
-    return this.with(async (db, file) => {
+  /** Per-class accuracy of the model in service: a `classes` task in a worker, cached per checkpoint. */
+  private async classes(): Promise<ClassList> {
+    const file = this.requireFile();
+    const checkpointId = await withProject(file, ({ db }) => requireCurrentCheckpoint(db).id);
+    const key = `${file}#${checkpointId}`;
+    const cached = this.classCache.get(key);
+    if (cached) return cached;
+    const out = await this.jobs.runTask(file, { kind: 'classes', checkpointId });
+    this.classCache.set(key, out);
+    return out;
+  }
+
+  /** Starts the concept job for a class on the model in service. */
+  private async startConcepts(p: Params<'concepts.start'>): Promise<JobSnapshot> {
+    const file = this.requireFile();
+    this.notBusy('inspect concepts');
+    const checkpointId = await withProject(file, ({ db }) => {
       const checkpoint = requireCurrentCheckpoint(db);
-      const key = `${file}#${checkpoint.id}`;
-      const cached = this.classCache.get(key);
-      if (cached) return cached;
-      await initBackend();
-      const ds = loadDataset(db, checkpoint.datasetId);
-      const k = ds.classNames.length;
-      const { classifier } = await loadCheckpointClassifier(db, checkpoint.id);
-      let pred: Int32Array;
-      try {
-        pred = predictions(classifier.predictProbs(ds.test), k);
-      } finally {
-        classifier.dispose();
+      const classes = getDataset(db, checkpoint.datasetId).classNames.length;
+      if (p.classIndex >= classes) {
+        throw new UserError(`class ${p.classIndex} is out of range (${classes} classes)`);
       }
-      const perClass = perClassAccuracy(pred, ds.test.labels, k);
-      const confusion = confusionMatrix(pred, ds.test.labels, k);
-      const trainCounts = classCounts(ds.train.labels, k);
-      const testCounts = classCounts(ds.test.labels, k);
-      const firsts = firstOfEachClass(ds.train, k, 1);
-      const classes = [];
-      for (let c = 0; c < k; c++) {
-        const total = testCounts[c] ?? 0;
-        const confusions = confusion[c]
-          .map((count, j) => ({ index: j, name: ds.classNames[j], fraction: total ? count / total : 0 }))
-          .filter((x) => x.index !== c && x.fraction > 0)
-          .sort((a, b) => b.fraction - a.fraction)
-          .slice(0, 3);
-        classes.push({
-          index: c,
-          name: ds.classNames[c],
-          trainCount: trainCounts[c] ?? 0,
-          testCount: total,
-          testAcc: perClass[c],
-          confusions,
-          thumbnail: firsts[c].length ? await thumbnail(ds.train, firsts[c][0], ds.shape) : null,
-        });
-      }
-      const out: ClassList = {
-        checkpointId: checkpoint.id,
-        datasetId: checkpoint.datasetId,
-        testAcc: accuracy(pred, ds.test.labels),
-        classes,
-      };
-      this.classCache.set(key, out);
-      return out;
+      return checkpoint.id;
     });
+    const task = {
+      kind: 'concepts' as const,
+      checkpointId,
+      forgetClass: p.classIndex,
+      rebuild: p.rebuild === true,
+      nmfConcepts: p.concepts ?? DEFAULT_NMF_CONCEPTS,
+      seed: 1,
+    };
+    return this.jobs.startConcepts(file, task, (v) => {
+      // A new bank replaces the inspections made with the previous one.
+      if (!v.bank.reused) {
+        for (const key of this.conceptCache.keys()) {
+          if (key.startsWith(`${file}#${checkpointId}#`)) this.conceptCache.delete(key);
+        }
+      }
+      this.conceptCache.set(`${file}#${checkpointId}#${p.classIndex}`, v);
+    });
+  }
+
+  /** The latest concept inspection of a class on the model in service (null: none yet). */
+  private async conceptsOf(p: Params<'concepts.get'>): Promise<ConceptInspection | null> {
+    const file = this.requireFile();
+    const checkpointId = await withProject(file, ({ db }) => currentCheckpointId(db));
+    return this.conceptCache.get(`${file}#${checkpointId}#${p.classIndex}`) ?? null;
   }
 
   private async startRun(p: Params<'run.start'>): Promise<JobSnapshot> {
@@ -397,18 +364,24 @@ export class StudioService {
     const method = methodByName(p.method);
     const parameters = new Options(method.name, method.defaults, p.options ?? {}).all();
     const seed = p.seed ?? 1;
+    // Methods run afterwards for comparison, with their defaults; retrain last.
+    const others = [...new Set(p.compareWith ?? [])].map((name) => methodByName(name).name);
+    const compare = others.filter((name) => name !== method.name && name !== 'retrain');
+    if ((p.compareWithRetrain || others.includes('retrain')) && method.name !== 'retrain')
+      compare.push('retrain');
     const mainId = await withProject(file, ({ db }) => {
       getRequest(db, p.requestId);
       return createRun(db, { requestId: p.requestId, method: method.name, parameters, seed }).id;
     });
     const steps = [{ phase: 'unlearn', runId: () => mainId }];
-    if (p.compareWithRetrain && method.name !== 'retrain') {
+    for (const name of compare) {
       steps.push({
-        phase: 'retrain',
+        phase: name,
         runId: () => {
           const project = openProject(file);
           try {
-            return createRun(project.db, { requestId: p.requestId, method: 'retrain', parameters: {}, seed })
+            const defaults = methodByName(name).defaults;
+            return createRun(project.db, { requestId: p.requestId, method: name, parameters: defaults, seed })
               .id;
           } finally {
             project.close();
@@ -430,11 +403,20 @@ export class StudioService {
           .pop();
         const info = runInfo(run);
         const retrain = retrainRow ? runInfo(retrainRow) : null;
+        // The latest succeeded run of every other method (retrain apart), in order of the runs.
+        const latest = new Map<string, RunRow>();
+        for (const r of listRuns(db, { requestId: request.id })) {
+          if (r.status === 'succeeded' && r.metrics && r.method !== run.method && r.method !== 'retrain') {
+            latest.delete(r.method);
+            latest.set(r.method, r);
+          }
+        }
         return {
           run: info,
           request: requestInfo(request),
           classNames: dataset.classNames,
           retrain,
+          comparisons: [...latest.values()].map(runInfo),
           isCurrent: run.outputCheckpointId !== null && currentCheckpointId(db) === run.outputCheckpointId,
           verdict:
             info.metrics && info.baselineMetrics
@@ -450,24 +432,12 @@ export class StudioService {
     );
   }
 
-  /** `unlearn verify`: file integrity, audit trail, hashes, metrics recomputed and compared. */
+  /** `unlearn verify` (integrity, audit trail, hashes, metrics recomputed): a `verify` task in a worker. */
   private verify(p: Params<'verify.checkpoint'>): Promise<VerifyReport> {
-    return this.with(async (db) => {
-      const v = await verifyCheckpoint(db, { checkpointId: p.checkpointId, forgetClass: p.classIndex });
-      return {
-        ok: v.ok,
-        integrity: v.integrity,
-        foreignKeyViolations: v.foreignKeyViolations,
-        auditTrail: v.auditTrail,
-        checkpointId: v.checkpoint.id,
-        contentHash: v.checkpoint.contentHash,
-        datasetId: v.dataset.id,
-        datasetHash: v.dataset.contentHash,
-        forgetClass: v.forgetClass,
-        forgetClassName: v.forgetClassName,
-        metrics: metricsInfo(v.metrics)!,
-        comparisons: v.comparisons,
-      };
+    return this.jobs.runTask(this.requireFile(), {
+      kind: 'verify',
+      checkpointId: p.checkpointId,
+      forgetClass: p.classIndex,
     });
   }
 
@@ -552,7 +522,8 @@ export class StudioService {
     'catalog.get': () => ({
       methods: methodCatalog(),
       archs: archCatalog(Object.keys(CNN_ARCHS)),
-      conceptInspection: false,
+      poisoning: { modes: POISONING_MODES, labels: RELABELLING },
+      conceptInspection: true,
     }),
     'dataset.import': (p) => this.importDataset(p),
     'dataset.preview': (p) => this.preview(p),
@@ -573,6 +544,8 @@ export class StudioService {
       return this.jobs.startTrain(file, { datasetId, arch: p.arch, epochs: p.epochs, seed: p.seed ?? 1 });
     },
     'classes.list': () => this.classes(),
+    'concepts.start': (p) => this.startConcepts(p),
+    'concepts.get': (p) => this.conceptsOf(p),
     'request.create': (p) =>
       this.with((db) => {
         const current = currentCheckpointId(db);

@@ -1,6 +1,6 @@
 /** The one interface every unlearning method (baselines and concept methods) implements. */
 import type { ConceptBank, ConceptExampleSet } from '../concepts/conceptBank';
-import type { NmfDiscovery } from '../concepts/nmfDiscovery';
+import type { NmfFactors } from '../concepts/nmfDiscovery';
 import type { ImageDataset } from '../data/types';
 import type { Classifier } from '../models/classifier';
 import type { ArchSpec } from '../models/spec';
@@ -25,8 +25,8 @@ export interface UnlearningTask {
 export interface TaskConcepts {
   /** A bank built on the original model (directions in its embedding space). */
   bank?: ConceptBank;
-  /** The NMF discovery `bank` comes from, for its spatial maps (cheaper localisation). */
-  discovery?: NmfDiscovery;
+  /** The NMF discovery `bank` comes from (or its stored factors), for its spatial maps (cheaper localisation). */
+  discovery?: NmfFactors;
   /** Example sets to build a bank from when `bank` is absent (e.g. groundTruthConceptSets of shapes). */
   exampleSets?: ConceptExampleSet[];
 }

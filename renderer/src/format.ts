@@ -27,13 +27,20 @@ const STAGES: Record<string, string> = {
   finetune: 'Fine-tuning on the other classes',
   concepts: 'Finding the class’s concepts',
   poison: 'Disturbing the class’s concepts',
+  discover: 'Discovering concepts in the images (NMF) and storing them',
+  analyse: 'Measuring how much each class relies on each concept',
+  examples: 'Drawing where each concept appears',
 };
 
-/** "unlearn:random_label" → a readable label. */
+/** Phases of a job that are the job itself; any other phase is a method run for comparison. */
+const OWN_PHASES = new Set(['', 'unlearn', 'train', 'concepts']);
+
+/** "unlearn:random_label" → a readable label ("random_label:load" → "Comparison (Random labels): …"). */
 export function stageLabel(key: string): string {
   const [phase, stage] = key.includes(':') ? key.split(':', 2) : ['', key];
   const label = STAGES[stage] ?? stage.replace(/[_-]/g, ' ');
-  return phase === 'retrain' ? `Comparison: ${label.charAt(0).toLowerCase()}${label.slice(1)}` : label;
+  if (OWN_PHASES.has(phase)) return label;
+  return `Comparison (${methodLabel(phase)}): ${label.charAt(0).toLowerCase()}${label.slice(1)}`;
 }
 
 const METHOD_NAMES: Record<string, string> = {
@@ -42,8 +49,8 @@ const METHOD_NAMES: Record<string, string> = {
   gradient_ascent: 'Gradient ascent (NegGrad+)',
   finetune: 'Fine-tune on the rest',
   retrain: 'Retrain from scratch',
-  concept_random: 'Concept poisoning (random)',
-  concept_targeted: 'Concept poisoning (targeted)',
+  concept_random: 'Concept poisoning (random labels)',
+  concept_targeted: 'Concept poisoning (donor class)',
 };
 
 export function methodLabel(name: string): string {
@@ -53,4 +60,11 @@ export function methodLabel(name: string): string {
 export function when(iso: string | null | undefined): string {
   if (!iso) return '—';
   return iso.replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+}
+
+/** A number with `digits` significant digits, for tables of importances. */
+export function num(v: number | null | undefined, digits = 3): string {
+  if (typeof v !== 'number' || !Number.isFinite(v)) return 'n/a';
+  if (v === 0) return '0';
+  return Math.abs(v) >= 10 ** digits ? v.toFixed(0) : Number(v.toPrecision(digits)).toString();
 }

@@ -1,6 +1,6 @@
 /** Live jobs: snapshots pushed by the engine, with their chart points accumulated. */
 import { useCallback, useEffect, useState } from 'react';
-import type { JobSnapshot, UnlearnClient } from '../../native/services/api';
+import type { JobKind, JobSnapshot, UnlearnClient } from '../../native/services/api';
 
 export type JobMap = Record<string, JobSnapshot>;
 
@@ -32,7 +32,7 @@ export function useJobs(client: UnlearnClient) {
   return { jobs, register };
 }
 
-export function latestJob(jobs: JobMap, kind: 'train' | 'run'): JobSnapshot | undefined {
+export function latestJob(jobs: JobMap, kind: JobKind): JobSnapshot | undefined {
   return Object.values(jobs)
     .filter((j) => j.kind === kind)
     .sort((a, b) => a.startedAt.localeCompare(b.startedAt))

@@ -1,7 +1,9 @@
 /**
  * End to end: `npm run serve` (the bridge, with its real worker processes) driven in headless Chromium
- * through playwright-core. The whole wizard on a tiny MNIST project (300 images, 1 epoch of cnn-ref),
- * from the import to a verified run and an exported certificate; a run cancelled in the middle; a corrupt
+ * through playwright-core. The whole wizard on a small MNIST project (1,000 images, 2 epochs of cnn-ref),
+ * from the import to the class's concepts (found by the concept job: ranked table, heat map; a concept
+ * unticked, k and the donor changed), concept-guided poisoning (donor labels, mask) compared with random
+ * labels and retrain, a verified run and an exported certificate; a run cancelled in the middle; a corrupt
  * import shown as an error. Screenshots of every step go to out/e2e/ (test artefacts) and, with
  * UNLEARN_DOCS_SCREENSHOTS=1 (`npm run screenshots`), to docs/screenshots/.
  *
@@ -23,6 +25,9 @@ const chromiumPath = process.env.UNLEARN_CHROMIUM ?? '/usr/bin/chromium';
 const artefacts = path.join(repo, 'out', 'e2e');
 const docsShots =
   process.env.UNLEARN_DOCS_SCREENSHOTS === '1' ? path.join(repo, 'docs', 'screenshots') : null;
+
+/** MNIST training images of the project (a fifth as many test and held-out images). */
+const IMAGES = 1000;
 
 const missing = !fs.existsSync(chromiumPath)
   ? `no Chromium at ${chromiumPath} (apt-get install chromium, or set UNLEARN_CHROMIUM)`
@@ -137,10 +142,10 @@ describe('the app in headless Chromium against npm run serve', { skip: missing, 
     await screenshot('project');
     await page.getByRole('button', { name: 'Create project' }).click();
 
-    // Dataset: the built-in MNIST, 300 training images, and its preview.
+    // Dataset: the built-in MNIST, 1,000 training images, and its preview.
     await page.getByRole('heading', { name: 'Dataset', exact: true }).waitFor();
     assert.equal(await page.getByRole('radio', { name: /^MNIST/ }).isChecked(), true);
-    await page.getByLabel('Number of training images').fill('300');
+    await page.getByLabel('Number of training images').fill(String(IMAGES));
     await page.getByRole('button', { name: 'Import dataset' }).click();
     const grid = page.getByRole('list', { name: 'Examples of each class of mnist' });
     await grid.waitFor();
@@ -148,10 +153,10 @@ describe('the app in headless Chromium against npm run serve', { skip: missing, 
     assert.equal(await page.getByRole('img', { name: /^Class 3, example/ }).count(), 8);
     await screenshot('dataset-preview');
 
-    // Training: cnn-ref, one epoch, with its live chart.
+    // Training: cnn-ref, two epochs, with its live chart.
     await nav('Train').click();
     await page.getByLabel('Architecture').selectOption('cnn-ref');
-    await page.getByLabel('Epochs').fill('1');
+    await page.getByLabel('Epochs').fill('2');
     await page.getByRole('button', { name: 'Train model' }).click();
     await page.getByRole('status').filter({ hasText: 'Model trained' }).waitFor({ timeout: 180000 });
     await page.getByText('Training loss and accuracy on a sample of test images').waitFor();
@@ -165,14 +170,77 @@ describe('the app in headless Chromium against npm run serve', { skip: missing, 
     await screenshot('wizard-1-select-class');
     await page.getByRole('button', { name: 'Record the request and continue' }).click();
 
-    // Step 2: what the model does with the class; the concept section says it is not connected.
+    // Step 2: the class's accuracy, then its concepts, found by a job in a worker.
     await page.getByRole('heading', { name: /^Step 2/ }).waitFor();
     await page.getByRole('heading', { name: 'Concepts the model uses for this class' }).waitFor();
-    await page.getByText('Not connected in this build.').waitFor();
+    // Past the worker's start: discovering the concepts, measuring them or drawing them.
+    await page.getByRole('progressbar', { name: /^Progress of: (Discovering|Measuring|Drawing)/ }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Continue to the method' }).isDisabled(), true);
+    await screenshot('wizard-2-concepts-job');
+    const concepts = page.getByRole('table', { name: 'Concepts of class 3, most important first' });
+    await concepts.waitFor({ timeout: 240000 });
+    // Ranked by importance, each with a checkbox.
+    const rows = concepts.locator('tbody tr');
+    const n = await rows.count();
+    assert.ok(n >= 2, `${n} concepts`);
+    const importances = (await concepts.locator('tbody tr td:nth-child(4)').allTextContents()).map(Number);
+    assert.ok(
+      importances.every((v, i) => Number.isFinite(v) && (i === 0 || v <= importances[i - 1])),
+      importances.join(' '),
+    );
+    const names = (await concepts.getByRole('rowheader').allTextContents()).map((t) => t.trim());
+    // The heat map: a row per class, a column per concept, values in the cells' titles.
+    const heat = page.getByRole('table', { name: 'Importance of each concept for each class' });
+    assert.equal(await heat.locator('tbody tr').count(), 10);
+    assert.equal(await heat.locator('thead th').count(), n + 1);
+    assert.match(
+      (await heat.locator('tbody tr').nth(3).locator('td').first().getAttribute('title')) ?? '',
+      new RegExp(`^class 3, concept ${names[0]}: importance `),
+    );
+    assert.equal(
+      await page
+        .getByRole('list', { name: 'Where each concept appears in images of class 3' })
+        .getByRole('listitem')
+        .count(),
+      n,
+    );
+    const checked = async () => {
+      const out: string[] = [];
+      for (let i = 0; i < n; i++) {
+        if (await rows.nth(i).getByRole('checkbox').isChecked()) out.push(names[i]);
+      }
+      return out;
+    };
+    // k: the automatic selection has at most k concepts.
+    const k = page.getByLabel('Concepts selected automatically (k)');
+    await k.fill('1');
+    await page.getByText(/^(Automatic selection for k = 1|No concept is specific to class 3)/).waitFor();
+    assert.ok((await checked()).length <= 1);
+    await k.fill('2');
+    await page.getByText(/^(Automatic selection for k = 2|No concept is specific to class 3)/).waitFor();
+    // Tick concepts until two are used, then untick the first.
+    for (let i = 0; i < n && (await checked()).length < 2; i++) {
+      const box = rows.nth(i).getByRole('checkbox');
+      if (!(await box.isChecked())) await box.check();
+    }
+    const two = await checked();
+    assert.equal(two.length, 2);
+    await page.getByRole('checkbox', { name: `Use concept ${two[0]}` }).uncheck();
+    const chosen = await checked();
+    assert.deepEqual(chosen, [two[1]]);
+    await page.getByText(`To disturb: ${two[1]}`).waitFor();
+    // The donor: the most similar class by default; the second most similar instead.
+    const donor = page.getByLabel('Donor class');
+    assert.match((await donor.locator('option').first().textContent()) ?? '', /\(most similar\)$/);
+    await donor.selectOption({ index: 1 });
+    const donorIndex = Number(await donor.inputValue());
+    const donorName = /^class (\S+) /.exec((await donor.locator('option').nth(1).textContent()) ?? '')?.[1];
+    assert.ok(donorName);
+    await page.getByText(`Donor: class ${donorName}`).waitFor();
     await screenshot('wizard-2-inspect');
     await page.getByRole('button', { name: 'Continue to the method' }).click();
 
-    // Step 3: the methods come from the registry; random labels, with a retrain for comparison.
+    // Step 3: concept-guided poisoning by default, donor labels and masking; compared with others.
     await page.getByRole('heading', { name: /^Step 3/ }).waitFor();
     for (const name of [
       /Random labels/,
@@ -183,9 +251,18 @@ describe('the app in headless Chromium against npm run serve', { skip: missing, 
     ]) {
       assert.equal(await page.getByRole('radio', { name }).count(), 1, `method ${name}`);
     }
-    await page.getByRole('radio', { name: /Random labels/ }).check();
-    await page.getByText('Advanced settings for Random labels').click();
+    assert.equal(await page.getByRole('radio', { name: /^Concept-guided poisoning/ }).isChecked(), true);
+    const targeted = page.getByRole('radio', { name: new RegExp(`^The donor class: class ${donorName}`) });
+    assert.equal(await targeted.isChecked(), true);
+    assert.equal(await page.getByRole('radio', { name: /^Random other classes/ }).isChecked(), false);
+    assert.equal(await page.getByRole('radio', { name: /^Mask the concepts/ }).isChecked(), true);
+    for (const mode of [/^Replace them with the donor’s/, /^Leave the images as they are/]) {
+      assert.equal(await page.getByRole('radio', { name: mode }).isChecked(), false);
+    }
+    await page.getByText(`Concepts to disturb (chosen in step 2, k = 2): ${chosen.join(', ')}`).waitFor();
+    await page.getByText('Advanced settings for Concept poisoning (donor class)').waitFor();
     await page.getByRole('checkbox', { name: /Also retrain from scratch/ }).check();
+    await page.getByRole('checkbox', { name: /^Also run Random labels/ }).check();
     await screenshot('wizard-3-method');
     await page.getByRole('button', { name: 'Start unlearning' }).click();
 
@@ -193,14 +270,19 @@ describe('the app in headless Chromium against npm run serve', { skip: missing, 
     await page.getByRole('heading', { name: /^Step 4/ }).waitFor();
     await page.getByRole('list', { name: 'Stages' }).getByRole('listitem').first().waitFor();
     await screenshot('wizard-4-run-start');
-    await page.getByRole('heading', { name: /^Step 5/ }).waitFor({ timeout: 240000 });
+    await page.getByRole('heading', { name: /^Step 5/ }).waitFor({ timeout: 420000 });
 
-    // Step 5: verdict, before/after chart, verification, exports.
+    // Step 5: verdict, before/after chart, the comparison, verification, exports.
     await page.getByRole('heading', { name: /^Verdict:/ }).waitFor();
     await page.getByText('Accuracy on each class’s test images, before and after').waitFor();
     const measures = page.getByRole('table', { name: 'Forgotten class against the retained classes' });
     assert.match((await measures.textContent()) ?? '', /Retrained model/);
     assert.doesNotMatch((await measures.textContent()) ?? '', /not run/, 'the retrain ran for comparison');
+    const compared = page.getByRole('table', { name: 'Compared with other methods on the same request' });
+    assert.deepEqual(
+      (await compared.getByRole('rowheader').allTextContents()).map((t) => t.trim()),
+      ['Concept poisoning (donor class) (1) — this run', 'Random labels (2)', 'Retrain from scratch (3)'],
+    );
     await page.getByRole('button', { name: 'Check the project file again' }).click();
     await page.getByText(/^Verified: file integrity ok/).waitFor({ timeout: 120000 });
     await page.getByRole('button', { name: 'Export model' }).click();
@@ -212,9 +294,15 @@ describe('the app in headless Chromium against npm run serve', { skip: missing, 
     const html = fs.readFileSync(path.join(exportsDir, 'certificate-run-1.html'), 'utf8');
     assert.match(html, /Data subject 42/);
     const cert = JSON.parse(fs.readFileSync(path.join(exportsDir, 'certificate-run-1.json'), 'utf8'));
-    assert.equal(cert.run.method, 'random_label');
+    assert.equal(cert.run.method, 'concept_targeted');
     assert.equal(cert.run.honoursRequest, true);
-    assert.equal(cert.retrain?.runId, 2);
+    // The run used what was chosen in steps 2 and 3.
+    const p = cert.run.parameters;
+    assert.deepEqual(
+      [p.mode, p.concepts, p.k, p.donor, p.concept_bank],
+      ['mask', chosen.join(','), 2, donorIndex, 1],
+    );
+    assert.equal(cert.retrain?.runId, 3);
     assert.ok(fs.existsSync(path.join(exportsDir, 'checkpoint-2', 'model.json')));
 
     // History, and a rollback to the original model.
@@ -236,6 +324,11 @@ describe('the app in headless Chromium against npm run serve', { skip: missing, 
       .click();
     await page.getByRole('radio', { name: /^Class 5:/ }).check();
     await page.getByRole('button', { name: 'Record the request and continue' }).click();
+    // The concepts of class 5 come from the bank stored by the first test.
+    await page
+      .getByRole('table', { name: 'Concepts of class 5, most important first' })
+      .waitFor({ timeout: 120000 });
+    await page.getByText(/^Concept bank 1: .*stored in the project \(/).waitFor();
     await page.getByRole('button', { name: 'Continue to the method' }).click();
     await page.getByRole('radio', { name: /Fine-tune on the rest/ }).check();
     const advanced = page.getByText('Advanced settings for Fine-tune on the rest');
@@ -284,7 +377,7 @@ describe('the app in headless Chromium against npm run serve', { skip: missing, 
     const facts = (await page.getByRole('definition').first().textContent()) ?? '';
     const datasets = (await page.getByRole('definition').nth(1).textContent()) ?? '';
     assert.match(facts, /study\.unlearn$/);
-    assert.equal(datasets, 'mnist (300 training images, 10 classes)');
+    assert.equal(datasets, `mnist (${IMAGES} training images, 10 classes)`);
   });
 
   it('is usable from the keyboard alone', async () => {

@@ -247,7 +247,15 @@ describe('IPC', () => {
       { path: '/tmp/x.unlearn' },
     ])) as CallEnvelope;
     assert.equal(r.ok, true);
-    assert.deepEqual(calls, [{ method: 'project.open', params: { path: '/tmp/x.unlearn' } }]);
+    const concepts = (await handlers.get(CHANNELS.call)?.(app, [
+      'concepts.start',
+      { classIndex: 3, rebuild: true },
+    ])) as CallEnvelope;
+    assert.equal(concepts.ok, true);
+    assert.deepEqual(calls, [
+      { method: 'project.open', params: { path: '/tmp/x.unlearn' } },
+      { method: 'concepts.start', params: { classIndex: 3, rebuild: true } },
+    ]);
     assert.ok(isAppFrame(`${APP_URL}#history`, APP_URL));
   });
 
@@ -264,6 +272,12 @@ describe('IPC', () => {
       ['run.start', { requestId: -1, method: 'random_label' }],
       ['run.start', { requestId: 1, method: 'random_label', options: { lr: { $gt: 1 } } }],
       ['dataset.import', { source: { kind: 'http', url: 'https://example.com/data' } }],
+      ['concepts.start', { classIndex: -1 }],
+      ['concepts.start', { classIndex: 1, rebuild: 'yes' }],
+      ['concepts.start', { classIndex: 1, concepts: 500 }],
+      ['concepts.start', { classIndex: 1, bank: 2 }],
+      ['concepts.get', {}],
+      ['run.start', { requestId: 1, method: 'concept_targeted', compareWith: 'random_label' }],
       ['project.open'],
       [{ toString: 'project.open' }, {}],
     ]) {

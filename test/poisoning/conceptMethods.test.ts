@@ -17,7 +17,11 @@ import { trainFromScratch } from '../../native/training/fromScratch';
 import { wholeSplit } from '../../native/training/samples';
 import { Trainer } from '../../native/training/trainer';
 import { evaluate } from '../../native/unlearning/evaluate';
-import { runConceptPoisoning } from '../../native/unlearning/methods/conceptPoisoning';
+import {
+  conceptStage,
+  poisonStage,
+  runConceptPoisoning,
+} from '../../native/unlearning/methods/conceptPoisoning';
 import {
   BASELINE_METHODS,
   CONCEPT_METHODS,
@@ -110,6 +114,85 @@ describe('concept poisoning methods on a small MNIST slice', () => {
     assert.equal(m.info.numClasses, 10);
     assert.notEqual(m.model, original.model);
     m.dispose();
+  });
+
+  it('honours the concepts and donor options over the selection, and refuses bad ones', async () => {
+    const task = makeTask(ds, 3, recipe);
+    const stageOptions = {
+      k: 5,
+      sharedRatio: 0.5,
+      nmfConcepts: 8,
+      nmfIterations: 30,
+      nmfImages: 60,
+      nmfFocus: 0.8,
+      imagesPerClass: 10,
+      seed: 1,
+    };
+    const auto = await conceptStage(original, task, stageOptions);
+    assert.equal(auto.conceptsChosenBy === 'option' || auto.donorChosenBy === 'option', false);
+    const names = auto.bank.concepts.map((c) => c.name);
+    // Concepts the selection did not pick, and the retained class least like the forget class.
+    const chosen = names.filter((n) => !auto.concepts.includes(n)).slice(0, 2);
+    assert.ok(chosen.length >= 1, `bank ${names.join(', ')}, selected ${auto.concepts.join(', ')}`);
+    const sims = auto.selection.donor.similarities;
+    const donor = sims.reduce((best, v, c) => (c !== 3 && (best < 0 || v < sims[best]) ? c : best), -1);
+    assert.notEqual(donor, auto.selection.donor.class);
+    const withBank = { ...task, concepts: { bank: auto.bank, discovery: auto.discovery } };
+
+    const { classifier, report } = await runConceptPoisoning(
+      'concept_targeted',
+      methodByName('concept_targeted').defaults,
+      'targeted',
+      original,
+      withBank,
+      { ...CHEAP, concepts: ` ${chosen.join(' , ')} `, donor, concept_bank: 7 },
+      { seed: 1 },
+    );
+    classifier.dispose();
+    assert.equal(report.bankSource, 'task');
+    assert.deepEqual(report.selected, chosen);
+    assert.deepEqual(report.poison.concepts, chosen, 'the regions come from the chosen concepts');
+    assert.equal(report.conceptsChosenBy, 'option');
+    assert.equal(report.donor, donor);
+    assert.equal(report.donorSimilarity, sims[donor]);
+    assert.equal(report.donorChosenBy, 'option');
+
+    // Targeted relabelling sends every poisoned sample to the chosen donor.
+    const stage = await conceptStage(original, withBank, { ...stageOptions, concepts: chosen, donor });
+    const poisoned = poisonStage(original, withBank, stage, task.forget, {
+      mode: 'mask',
+      fill: 'mean',
+      relabel: 'targeted',
+      topFraction: 0.1,
+      dilate: 1,
+      editShare: 0.5,
+      localize: 'auto',
+      igSteps: 8,
+      seed: 1,
+    });
+    assert.ok(poisoned.set.targets.length > 0);
+    assert.ok(poisoned.set.targets.every((t) => t === donor));
+
+    const refused = async (options: Record<string, number | string>, pattern: RegExp) =>
+      assert.rejects(
+        runConceptPoisoning(
+          'concept_targeted',
+          methodByName('concept_targeted').defaults,
+          'targeted',
+          original,
+          options.concept_bank === 7 ? task : withBank,
+          { ...CHEAP, ...options },
+          { seed: 1 },
+        ),
+        (e: Error) => e instanceof UserError && pattern.test(e.message),
+        JSON.stringify(options),
+      );
+    await refused({ concepts: 'no-such-concept' }, /concept 'no-such-concept' is not in the concept bank/);
+    await refused({ concepts: `${chosen[0]},${chosen[0]}` }, /is listed twice/);
+    await refused({ donor: 3 }, /donor class 3 is the class being forgotten/);
+    await refused({ donor: 10 }, /donor class 10 is not a class of the model/);
+    await refused({ donor: 1.5 }, /donor class 1.5 is not a class/);
+    await refused({ concept_bank: 7 }, /concept bank 7 was not loaded/);
   });
 
   it('can be cancelled in every stage, and rejects unknown or bad options', async () => {

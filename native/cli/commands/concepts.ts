@@ -7,24 +7,21 @@
  * `unlearn concepts P --show …` prints a stored bank again, from the file alone (no model is run).
  */
 import * as path from 'node:path';
+import { analyseBank } from '../../concepts/bankAnalysis';
 import {
   type ConceptBank,
   buildConceptBank,
   conceptBankToJson,
   sampleImages,
-  scoreImages,
 } from '../../concepts/conceptBank';
 import { loadConceptFolders } from '../../concepts/conceptFolders';
-import { type ConceptImportance, conceptImportance } from '../../concepts/conceptImportance';
-import { confusionCounts, selectConcepts } from '../../concepts/conceptSelection';
+import type { ConceptImportance } from '../../concepts/conceptImportance';
+import { selectConcepts } from '../../concepts/conceptSelection';
 import { discoverConcepts } from '../../concepts/nmfDiscovery';
-import { evaluatePcbm, fitPcbm } from '../../concepts/pcbm';
 import { selectIndices } from '../../data/splits';
 import type { ImageDataset } from '../../data/types';
 import { describeBackend, initBackend } from '../../engine/backend/select';
 import { UserError } from '../../errors';
-import { predictions } from '../../metrics/accuracy';
-import type { Classifier } from '../../models/classifier';
 import {
   type CheckpointRow,
   type ConceptAnalysis,
@@ -57,10 +54,6 @@ export const DEFAULT_DISCOVERED = 8;
 const DISCOVERY_IMAGES = 200;
 /** Training images drawn as the random negatives of folder concepts. */
 const RANDOM_NEGATIVES = 300;
-/** Most training images the PCBM is fit on. */
-const PCBM_IMAGES = 2000;
-/** Most test images per class in the importance. */
-const IMPORTANCE_PER_CLASS = 200;
 /** Class-specific concepts selected by default (--top). */
 export const DEFAULT_TOP = 5;
 
@@ -459,7 +452,9 @@ async function build(file: string, o: BuildOptions): Promise<void> {
           outDir: outDir ?? null,
         };
       }
-      const analysis = analyse(classifier, dataset, bank, o.seed, progress);
+      const analysis = analyseBank(classifier, dataset, bank, o.seed, (f, detail) =>
+        progress.update('concepts', f, detail),
+      );
       const row = saveConceptBank(db, {
         checkpointId: checkpoint.id,
         source,
@@ -479,59 +474,4 @@ async function build(file: string, o: BuildOptions): Promise<void> {
   });
   if (o.json) json(report);
   else out(formatConceptsReport(report));
-}
-
-/** The PCBM (fit on training images, evaluated on the test split), the importance and the confusion. */
-function analyse(
-  classifier: Classifier,
-  dataset: ImageDataset,
-  bank: ConceptBank,
-  seed: number,
-  progress: ProgressLine,
-): ConceptAnalysis {
-  const k = dataset.classNames.length;
-  const testPred = predictions(classifier.predictProbs(dataset.test), k);
-  const confusion = Array.from(confusionCounts(dataset.test.labels, testPred, k));
-  const none: ConceptAnalysis = { split: 'test', pcbm: null, pcbmReport: null, importance: null, confusion };
-  const n = bank.concepts.length;
-  if (n === 0) return none;
-  progress.update('concepts', 0.5, 'PCBM');
-  const fitIdx = sampleImages(dataset.train, PCBM_IMAGES, seed + 17);
-  const fit = fitIdx.length === dataset.train.size ? dataset.train : selectIndices(dataset.train, fitIdx);
-  const pcbm = fitPcbm(scoreImages(classifier, bank, fit), fit.labels, n, k);
-  const report = evaluatePcbm(
-    pcbm,
-    scoreImages(classifier, bank, dataset.test),
-    dataset.test.labels,
-    testPred,
-  );
-  progress.update('concepts', 0.75, 'class-to-concept importance');
-  const imp = conceptImportance(classifier, bank, dataset.test, { maxPerClass: IMPORTANCE_PER_CLASS });
-  return {
-    split: 'test',
-    pcbm: {
-      numConcepts: pcbm.numConcepts,
-      numClasses: pcbm.numClasses,
-      mean: Array.from(pcbm.mean),
-      scale: Array.from(pcbm.scale),
-      weights: Array.from(pcbm.weights),
-      bias: Array.from(pcbm.bias),
-      lambda: pcbm.lambda,
-      l1Ratio: pcbm.l1Ratio,
-      iterations: pcbm.iterations,
-      nonZero: pcbm.nonZero,
-      fitSplit: 'train',
-      fitImages: fit.size,
-    },
-    pcbmReport: { ...report, images: dataset.test.size },
-    importance: {
-      numClasses: imp.numClasses,
-      concepts: imp.concepts,
-      importance: Array.from(imp.importance),
-      counts: imp.counts,
-      maxRelativeGap: imp.maxRelativeGap,
-      baseline: imp.baseline,
-    },
-    confusion,
-  };
 }

@@ -3,7 +3,9 @@
  *
  * 1. concepts: a concept bank (the task's, else one built from the task's example sets, else NMF discovery
  *    on the original model), class-to-concept importance on a class-balanced sample of the training set,
- *    and the selection of the forget class's top-k class-specific concepts and of the donor class;
+ *    and the selection of the forget class's top-k class-specific concepts and of the donor class; the
+ *    options `concepts` and `donor` override the selection and the donor (the app passes what the user
+ *    chose when inspecting the concepts), `concept_bank` names the project's stored bank the task carries;
  * 2. poison: every forget training sample's image with the regions where its selected concepts are
  *    evidenced masked or patched (native/poisoning), relabelled with a random retained class or the donor;
  * 3. finetune: the whole model is fine-tuned on retained data plus the poisoned forget set until the
@@ -21,7 +23,7 @@ import {
   confusionCounts,
   selectConcepts,
 } from '../../concepts/conceptSelection';
-import { type NmfDiscovery, discoverConcepts } from '../../concepts/nmfDiscovery';
+import { type NmfFactors, discoverConcepts } from '../../concepts/nmfDiscovery';
 import { selectIndices, selectWhere } from '../../data/splits';
 import type { ImageSplit } from '../../data/types';
 import { Rng } from '../../engine/random';
@@ -99,6 +101,15 @@ export const CONCEPT_POISONING_DEFAULTS = {
   check_every: 10,
   /** 'random' relabelling only: draw new labels every epoch. */
   redraw: true,
+  /** Concepts to poison, comma-separated, instead of the automatic selection (empty: the selection). */
+  concepts: '',
+  /** Donor class index instead of the most similar retained class (-1: the most similar). */
+  donor: -1,
+  /**
+   * Id of a concept bank stored in the project (0: none). The run worker loads it into the task as its bank
+   * (native/jobs/taskConcepts.ts); the method checks that it is there.
+   */
+  concept_bank: 0,
 };
 
 export interface ConceptStageOptions {
@@ -116,6 +127,10 @@ export interface ConceptStageOptions {
   /** Training images per class used. */
   imagesPerClass: number;
   seed: number;
+  /** Concepts to poison instead of the selection (each must be in the bank). */
+  concepts?: readonly string[];
+  /** Donor class instead of the most similar retained class (a retained class of the model). */
+  donor?: number;
   signal?: AbortSignal;
   onProgress?: (fraction: number) => void;
 }
@@ -123,7 +138,7 @@ export interface ConceptStageOptions {
 export interface ConceptStage {
   bank: ConceptBank;
   bankSource: 'task' | 'examples' | 'nmf';
-  discovery?: NmfDiscovery;
+  discovery?: NmfFactors;
   importance: ConceptImportance;
   selection: ConceptSelection;
   /**
@@ -134,6 +149,10 @@ export interface ConceptStage {
   concepts: string[];
   /** Whether `concepts` is that fallback. */
   fallback: boolean;
+  /** Where `concepts` comes from: the selection, its fallback, or the `concepts` option. */
+  conceptsChosenBy: 'selection' | 'fallback' | 'option';
+  /** Where the donor (selection.donor) comes from: the most similar profile, or the `donor` option. */
+  donorChosenBy: 'similarity' | 'option';
   /** The class-balanced training sample used. */
   images: ImageSplit;
 }
@@ -190,6 +209,37 @@ export function discoveryImages(
   return selectIndices(split, picked);
 }
 
+/** Refuses a donor that is not a retained class of a `numClasses`-class model (forgetting `forgetClass`). */
+export function checkDonor(donor: number, numClasses: number, forgetClass: number): void {
+  if (!Number.isInteger(donor) || donor < 0 || donor >= numClasses) {
+    throw new UserError(`donor class ${donor} is not a class of the model (0..${numClasses - 1})`);
+  }
+  if (donor === forgetClass) throw new UserError(`donor class ${donor} is the class being forgotten`);
+}
+
+/** Refuses concepts that are not in the bank, duplicates and an empty list. */
+export function checkConcepts(concepts: readonly string[], bank: ConceptBank): void {
+  if (concepts.length === 0) throw new UserError('the list of concepts to poison is empty');
+  const names = bank.concepts.map((c) => c.name);
+  const seen = new Set<string>();
+  for (const c of concepts) {
+    if (!names.includes(c)) {
+      throw new UserError(`concept '${c}' is not in the concept bank (concepts: ${names.join(', ')})`);
+    }
+    if (seen.has(c)) throw new UserError(`concept '${c}' is listed twice`);
+    seen.add(c);
+  }
+}
+
+/** The `concepts` option as a list (undefined when empty: the automatic selection). */
+export function parseConceptList(value: string): string[] | undefined {
+  const list = value
+    .split(',')
+    .map((c) => c.trim())
+    .filter((c) => c.length > 0);
+  return list.length > 0 ? list : undefined;
+}
+
 /** Stage 1: bank, importance, selection of the class-specific concepts and of the donor class. */
 export async function conceptStage(
   original: Classifier,
@@ -197,9 +247,11 @@ export async function conceptStage(
   opts: ConceptStageOptions,
 ): Promise<ConceptStage> {
   const numClasses = original.info.numClasses;
+  if (opts.donor !== undefined) checkDonor(opts.donor, numClasses, task.forgetClass);
+  if (opts.concepts && task.concepts?.bank) checkConcepts(opts.concepts, task.concepts.bank);
   const images = balancedSample(task.dataset.train, numClasses, opts.imagesPerClass, opts.seed + 101);
   let bank = task.concepts?.bank;
-  let discovery = task.concepts?.discovery;
+  let discovery: NmfFactors | undefined = task.concepts?.discovery;
   let bankSource: ConceptStage['bankSource'] = 'task';
   opts.onProgress?.(0);
   if (!bank) {
@@ -216,13 +268,14 @@ export async function conceptStage(
         opts.nmfFocus,
         opts.seed + 103,
       );
-      discovery = await discoverConcepts(original, discImages, {
+      const found = await discoverConcepts(original, discImages, {
         concepts: opts.nmfConcepts,
         maxImages: discImages.size,
         iterations: opts.nmfIterations,
         seed: opts.seed,
       });
-      bank = discovery.bank;
+      discovery = found;
+      bank = found.bank;
       bankSource = 'nmf';
     }
   }
@@ -231,6 +284,7 @@ export async function conceptStage(
   if (bank.concepts.length === 0) {
     throw new UserError('the concept bank has no usable concept (every CAV was near chance)');
   }
+  if (opts.concepts) checkConcepts(opts.concepts, bank);
   const importance = conceptImportance(original, bank, images);
   const confusion = confusionCounts(
     images.labels,
@@ -246,7 +300,7 @@ export async function conceptStage(
           bank.concepts.length,
         )
       : undefined;
-  const selection = selectConcepts(importance, task.forgetClass, {
+  const selected = selectConcepts(importance, task.forgetClass, {
     k: opts.k,
     confusion,
     sharedRatio: opts.sharedRatio,
@@ -256,6 +310,35 @@ export async function conceptStage(
   });
   throwIfAborted(opts.signal);
   opts.onProgress?.(1);
+  const donor = opts.donor;
+  const selection: ConceptSelection =
+    donor === undefined
+      ? selected
+      : {
+          ...selected,
+          donor: {
+            class: donor,
+            similarity: selected.donor.similarities[donor],
+            similarities: selected.donor.similarities,
+            tieBrokenByConfusion: false,
+          },
+        };
+  const donorChosenBy = donor === undefined ? 'similarity' : 'option';
+  if (opts.concepts) {
+    const concepts = [...opts.concepts];
+    return {
+      bank,
+      bankSource,
+      discovery,
+      importance,
+      selection,
+      concepts,
+      fallback: false,
+      conceptsChosenBy: 'option',
+      donorChosenBy,
+      images,
+    };
+  }
   let concepts = selection.selected;
   let fallback = false;
   if (concepts.length === 0) {
@@ -263,7 +346,18 @@ export async function conceptStage(
     concepts = best ? [best.concept] : [];
     fallback = concepts.length > 0;
   }
-  return { bank, bankSource, discovery, importance, selection, concepts, fallback, images };
+  return {
+    bank,
+    bankSource,
+    discovery,
+    importance,
+    selection,
+    concepts,
+    fallback,
+    conceptsChosenBy: fallback ? 'fallback' : 'selection',
+    donorChosenBy,
+    images,
+  };
 }
 
 export interface PoisonStageOptions {
@@ -340,6 +434,9 @@ export interface ConceptPoisoningReport {
   /** The concepts whose regions were poisoned (ConceptStage.concepts). */
   selected: string[];
   selectionFallback: boolean;
+  /** Where the poisoned concepts and the donor come from (ConceptStage). */
+  conceptsChosenBy: ConceptStage['conceptsChosenBy'];
+  donorChosenBy: ConceptStage['donorChosenBy'];
   donor: number;
   donorSimilarity: number;
   poison: PoisonStats;
@@ -387,6 +484,21 @@ export async function runConceptPoisoning(
     throw new UserError(`option localize of ${method} must be auto, ig or nmf, got '${localize}'`);
   }
   const k = original.info.numClasses;
+  const chosenConcepts = parseConceptList(o.str('concepts'));
+  const donorOption = o.num('donor');
+  const donor = donorOption === -1 ? undefined : donorOption;
+  if (donor !== undefined) checkDonor(donor, k, task.forgetClass);
+  const bankId = o.num('concept_bank');
+  if (!Number.isInteger(bankId) || bankId < 0) {
+    throw new UserError(
+      `option concept_bank of ${method} must be a concept bank id (0: none), got ${bankId}`,
+    );
+  }
+  if (bankId > 0 && !task.concepts?.bank) {
+    throw new UserError(
+      `concept bank ${bankId} was not loaded into the task: a stored bank is used through a project run`,
+    );
+  }
   const rng = new Rng(ctx.seed);
   const t0 = performance.now();
 
@@ -407,6 +519,8 @@ export async function runConceptPoisoning(
       nmfFocus: o.num('nmf_focus'),
       imagesPerClass: o.num('concept_images'),
       seed: ctx.seed,
+      concepts: chosenConcepts,
+      donor,
       signal: ctx.signal,
       onProgress: (f) => ctx.onProgress?.({ stage: 'concepts', fraction: f }),
     }));
@@ -540,6 +654,8 @@ export async function runConceptPoisoning(
       concepts: concepts.bank.concepts.map((c) => c.name),
       selected: concepts.concepts,
       selectionFallback: concepts.fallback,
+      conceptsChosenBy: concepts.conceptsChosenBy,
+      donorChosenBy: concepts.donorChosenBy,
       donor: concepts.selection.donor.class,
       donorSimilarity: concepts.selection.donor.similarity,
       poison: poisoned.stats,

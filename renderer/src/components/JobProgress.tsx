@@ -12,7 +12,12 @@ const STATUS_TEXT: Record<JobSnapshot['status'], string> = {
   interrupted: 'Interrupted',
 };
 
-export function JobProgress(props: { client: UnlearnClient; job: JobSnapshot; chartCaption: string }) {
+export function JobProgress(props: {
+  client: UnlearnClient;
+  job: JobSnapshot;
+  /** The caption of the live loss chart; no chart without it. */
+  chartCaption?: string;
+}) {
   const { client, job } = props;
   const cancel = useAction();
   const running = job.status === 'running';
@@ -36,7 +41,7 @@ export function JobProgress(props: { client: UnlearnClient; job: JobSnapshot; ch
         })}
       </ol>
       {running && <ProgressBar value={job.fraction} label={`Progress of: ${stageLabel(current)}`} />}
-      <ProgressChart points={job.points} caption={props.chartCaption} />
+      {props.chartCaption && <ProgressChart points={job.points} caption={props.chartCaption} />}
       {running && (
         <button
           type="button"

@@ -1,23 +1,28 @@
 /**
  * The unlearning wizard: 1 select the class (and record the deletion request), 2 inspect what the model does
- * with it, 3 choose the method, 4 run it, 5 verify the result and export the model and the certificate.
+ * with it and its concepts (./ConceptStep.tsx), 3 choose the method (./MethodStep.tsx), 4 run it, 5 verify
+ * the result and export the model and the certificate.
  */
 import { useEffect, useId, useState } from 'react';
 import type {
   Catalog,
-  ClassList,
   JobSnapshot,
-  MethodInfo,
+  Metrics,
   ProjectSummary,
   RunDetail,
+  RunInfo,
   SavedFiles,
   UnlearnClient,
   VerifyReport,
 } from '../../../native/services/api';
+import type { ConceptChoice } from '../conceptChoice';
 import { duration, methodLabel, pct } from '../format';
 import { PerClassChart } from './Charts';
+import { ConceptStep } from './ConceptStep';
 import { JobProgress } from './JobProgress';
-import { ErrorMessage, FocusHeading, NumberField, Section, useAction } from './ui';
+import { MethodStep } from './MethodStep';
+import { ErrorMessage, FocusHeading, Section, useAction } from './ui';
+import { useClasses } from './useClasses';
 
 export interface WizardState {
   step: 1 | 2 | 3 | 4 | 5;
@@ -25,10 +30,19 @@ export interface WizardState {
   requestId: number | null;
   requester: string;
   method: string;
+  /** The concept methods' `mode`: mask, patch or none. */
+  mode: string;
   /** Option values as typed (numbers as text). */
   options: Record<string, string | boolean>;
   seed: string;
+  /** Also run retrain for comparison. */
   compare: boolean;
+  /** Other methods also run for comparison. */
+  compareWith: string[];
+  /** The concept job of step 2. */
+  conceptJobId: string | null;
+  /** The concepts, k and donor chosen in step 2. */
+  concepts: ConceptChoice | null;
   jobId: string | null;
   runId: number | null;
 }
@@ -38,17 +52,21 @@ export const INITIAL_WIZARD: WizardState = {
   classIndex: null,
   requestId: null,
   requester: '',
-  method: 'random_label',
+  method: 'concept_targeted',
+  mode: 'mask',
   options: {},
   seed: '1',
   compare: false,
+  compareWith: [],
+  conceptJobId: null,
+  concepts: null,
   jobId: null,
   runId: null,
 };
 
 const STEPS = ['Select class', 'Inspect', 'Choose method', 'Run', 'Verify'] as const;
 
-interface Props {
+export interface WizardProps {
   client: UnlearnClient;
   summary: ProjectSummary;
   catalog: Catalog;
@@ -59,11 +77,15 @@ interface Props {
   onChanged: () => void;
 }
 
+type Props = WizardProps;
+
 export function Wizard(props: Props) {
   const { state, setState, jobs } = props;
   const job = state.jobId ? jobs[state.jobId] : undefined;
   const running = job?.status === 'running';
   const reachable = (n: number) => {
+    // A concept job keeps the wizard in step 2.
+    if (state.conceptJobId && jobs[state.conceptJobId]?.status === 'running') return n === 2;
     if (running) return n === 4;
     if (n === 1) return true;
     if (n <= 3) return state.requestId !== null;
@@ -93,23 +115,12 @@ export function Wizard(props: Props) {
         </ol>
       </nav>
       {state.step === 1 && <SelectClass {...props} />}
-      {state.step === 2 && <Inspect {...props} />}
-      {state.step === 3 && <ChooseMethod {...props} />}
+      {state.step === 2 && <ConceptStep {...props} />}
+      {state.step === 3 && <MethodStep {...props} />}
       {state.step === 4 && <RunStep {...props} job={job} />}
       {state.step === 5 && state.runId !== null && <Verify {...props} runId={state.runId} />}
     </div>
   );
-}
-
-function useClasses(client: UnlearnClient, checkpointId: number | undefined) {
-  const [classes, setClasses] = useState<ClassList | null>(null);
-  const load = useAction();
-  // biome-ignore lint/correctness/useExhaustiveDependencies: reload only when the model in service changes
-  useEffect(() => {
-    if (checkpointId === undefined) return;
-    void load.run(async () => setClasses(await client.call('classes.list', {})));
-  }, [client, checkpointId]);
-  return { classes, busy: load.busy, error: load.error };
 }
 
 function SelectClass({ client, summary, state, setState, onChanged }: Props) {
@@ -155,7 +166,15 @@ function SelectClass({ client, summary, state, setState, onChanged }: Props) {
                   name="forget-class"
                   value={c.index}
                   checked={state.classIndex === c.index}
-                  onChange={() => setState((s) => ({ ...s, classIndex: c.index, requestId: null }))}
+                  onChange={() =>
+                    setState((s) => ({
+                      ...s,
+                      classIndex: c.index,
+                      requestId: null,
+                      conceptJobId: null,
+                      concepts: null,
+                    }))
+                  }
                   aria-label={`Class ${c.name}: ${c.trainCount} training images, test accuracy ${pct(c.testAcc)}`}
                 />
                 {c.thumbnail && <img src={c.thumbnail} alt="" width={42} height={42} />}
@@ -196,7 +215,13 @@ function SelectClass({ client, summary, state, setState, onChanged }: Props) {
                 <button
                   type="button"
                   onClick={() =>
-                    setState((s) => ({ ...s, requestId: r.id, classIndex: r.classIndex, step: 2 }))
+                    setState((s) => ({
+                      ...s,
+                      requestId: r.id,
+                      classIndex: r.classIndex,
+                      step: 2,
+                      ...(s.classIndex === r.classIndex ? {} : { conceptJobId: null, concepts: null }),
+                    }))
                   }
                 >
                   Continue with request {r.id}
@@ -206,216 +231,6 @@ function SelectClass({ client, summary, state, setState, onChanged }: Props) {
           </ul>
         </Section>
       )}
-    </div>
-  );
-}
-
-function Inspect({ client, summary, catalog, state, setState }: Props) {
-  const { classes, error } = useClasses(client, summary.currentCheckpoint?.id);
-  const c = classes?.classes.find((x) => x.index === state.classIndex);
-  return (
-    <div>
-      <FocusHeading level={3}>
-        Step 2: What the model does with class {c?.name ?? state.classIndex}
-      </FocusHeading>
-      <ErrorMessage error={error} />
-      {c && (
-        <Section title="Accuracy and confusion">
-          <dl className="facts">
-            <dt>Training images</dt>
-            <dd>{c.trainCount}</dd>
-            <dt>Test images</dt>
-            <dd>{c.testCount}</dd>
-            <dt>Recognised correctly</dt>
-            <dd>{pct(c.testAcc)} of its test images</dd>
-          </dl>
-          <h4>When the model gets it wrong, it answers</h4>
-          {c.confusions.length === 0 ? (
-            <p>Never another class on the test images.</p>
-          ) : (
-            <ul className="plain">
-              {c.confusions.map((x) => (
-                <li key={x.index}>
-                  <label>
-                    class {x.name}: {pct(x.fraction)} of the images{' '}
-                    <meter min={0} max={1} value={x.fraction}>
-                      {pct(x.fraction)}
-                    </meter>
-                  </label>
-                </li>
-              ))}
-            </ul>
-          )}
-        </Section>
-      )}
-      <section className="card concept-slot" aria-labelledby="concepts-heading">
-        <h3 id="concepts-heading">Concepts the model uses for this class</h3>
-        {catalog.conceptInspection ? (
-          <p>Concept inspection is available.</p>
-        ) : (
-          <p>
-            <strong>Not connected in this build.</strong> Concept inspection (which visual parts of the images
-            the model relies on, and where) comes with the concept-inference feature. Nothing is shown here
-            rather than invented data.
-          </p>
-        )}
-      </section>
-      <button type="button" className="primary" onClick={() => setState((s) => ({ ...s, step: 3 }))}>
-        Continue to the method
-      </button>
-    </div>
-  );
-}
-
-function optionInputs(method: MethodInfo, values: Record<string, string | boolean>) {
-  return Object.entries(method.defaults).map(([key, def]) => ({
-    key,
-    def,
-    value: values[key] ?? (typeof def === 'boolean' ? def : String(def)),
-  }));
-}
-
-function ChooseMethod({ client, catalog, state, setState, onStarted }: Props) {
-  const start = useAction();
-  const method = catalog.methods.find((m) => m.name === state.method) ?? catalog.methods[0];
-  const families: { key: MethodInfo['family']; title: string }[] = [
-    { key: 'baseline', title: 'Fine-tuning methods' },
-    { key: 'concept', title: 'Concept-guided methods' },
-    { key: 'reference', title: 'Reference' },
-  ];
-  return (
-    <div>
-      <FocusHeading level={3}>Step 3: How should it forget?</FocusHeading>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          const requestId = state.requestId;
-          if (requestId === null) return;
-          void start.run(async () => {
-            const options: Record<string, number | string | boolean> = {};
-            for (const o of optionInputs(method, state.options)) {
-              if (typeof o.def === 'number') {
-                const n = Number(o.value);
-                if (o.value === '' || !Number.isFinite(n)) throw new Error(`${o.key} must be a number`);
-                options[o.key] = n;
-              } else if (typeof o.def === 'boolean') {
-                options[o.key] = o.value === true;
-              } else {
-                options[o.key] = String(o.value);
-              }
-            }
-            const job = await client.call('run.start', {
-              requestId,
-              method: method.name,
-              options,
-              seed: Number(state.seed) || 0,
-              compareWithRetrain: state.compare,
-            });
-            onStarted(job);
-            setState((s) => ({ ...s, jobId: job.id, runId: null, step: 4 }));
-          });
-        }}
-      >
-        {families.map((f) => {
-          const list = catalog.methods.filter((m) => m.family === f.key);
-          if (list.length === 0) return null;
-          return (
-            <fieldset key={f.key} className="methods">
-              <legend>{f.title}</legend>
-              {list.map((m) => (
-                <label key={m.name} className={`method${m.name === method.name ? ' selected' : ''}`}>
-                  <input
-                    type="radio"
-                    name="method"
-                    value={m.name}
-                    checked={m.name === method.name}
-                    onChange={() => setState((s) => ({ ...s, method: m.name, options: {} }))}
-                  />
-                  <span className="method-name">
-                    {methodLabel(m.name)} {m.recommended && <span className="tag">Recommended</span>}
-                  </span>
-                  <span className="method-text">{m.explanation}</span>
-                </label>
-              ))}
-            </fieldset>
-          );
-        })}
-        <details className="advanced">
-          <summary>Advanced settings for {methodLabel(method.name)}</summary>
-          {Object.keys(method.defaults).length === 0 && (
-            <p className="hint">
-              This method repeats the original model’s training recipe; it has no settings.
-            </p>
-          )}
-          {optionInputs(method, state.options).map((o) =>
-            typeof o.def === 'boolean' ? (
-              <label key={o.key} className="checkbox">
-                <input
-                  type="checkbox"
-                  checked={o.value === true}
-                  onChange={(e) =>
-                    setState((s) => ({ ...s, options: { ...s.options, [o.key]: e.target.checked } }))
-                  }
-                />
-                {o.key}
-              </label>
-            ) : (
-              <NumberOrText
-                key={o.key}
-                name={o.key}
-                numeric={typeof o.def === 'number'}
-                value={String(o.value)}
-                fallback={String(o.def)}
-                onChange={(v) => setState((s) => ({ ...s, options: { ...s.options, [o.key]: v } }))}
-              />
-            ),
-          )}
-          <NumberField
-            label="Random seed"
-            value={state.seed}
-            onChange={(v) => setState((s) => ({ ...s, seed: v }))}
-            step={1}
-          />
-        </details>
-        {method.name !== 'retrain' && (
-          <label className="checkbox">
-            <input
-              type="checkbox"
-              checked={state.compare}
-              onChange={(e) => setState((s) => ({ ...s, compare: e.target.checked }))}
-            />
-            Also retrain from scratch for comparison (slower: a model that never saw the class is the
-            reference for the membership test)
-          </label>
-        )}
-        <button type="submit" className="primary" disabled={start.busy || state.requestId === null}>
-          Start unlearning
-        </button>
-        <ErrorMessage error={start.error} />
-      </form>
-    </div>
-  );
-}
-
-function NumberOrText(props: {
-  name: string;
-  numeric: boolean;
-  value: string;
-  fallback: string;
-  onChange: (v: string) => void;
-}) {
-  const id = useId();
-  return (
-    <div className="field inline">
-      <label htmlFor={id}>{props.name}</label>
-      <input
-        id={id}
-        type={props.numeric ? 'number' : 'text'}
-        step={props.numeric ? 'any' : undefined}
-        value={props.value}
-        onChange={(e) => props.onChange(e.target.value)}
-      />
-      <span className="hint">default {props.fallback}</span>
     </div>
   );
 }
@@ -438,8 +253,12 @@ function RunStep({ client, state, setState, job, onChanged }: Props & { job: Job
         <>
           <p>
             {methodLabel(state.method)}
-            {job.phases.length > 1 && ', then a model retrained from scratch for comparison'}. Elapsed:{' '}
-            {duration(job.points.at(-1)?.t ?? 0)}.
+            {job.phases.length > 1 &&
+              `, then for comparison: ${job.phases
+                .slice(1)
+                .map((p) => methodLabel(p))
+                .join(', ')}`}
+            . Elapsed: {duration(job.points.at(-1)?.t ?? 0)}.
           </p>
           <JobProgress client={client} job={job} chartCaption="Loss of the unlearning run" />
           {status !== 'running' && status !== 'succeeded' && (
@@ -548,6 +367,12 @@ function Verify({ client, runId, setState, onChanged }: Props & { runId: number 
               ))}
             </tbody>
           </table>
+          {(detail.comparisons.length > 0 || detail.retrain) && (
+            <Comparison
+              run={run}
+              others={[...detail.comparisons, ...(detail.retrain ? [detail.retrain] : [])]}
+            />
+          )}
           <Section title="Check and export">
             <div className="actions">
               <button
@@ -637,5 +462,38 @@ function Verify({ client, runId, setState, onChanged }: Props & { runId: number 
         </>
       )}
     </div>
+  );
+}
+
+/** This run against the other methods run for the same request (and retrain, the reference). */
+function Comparison({ run, others }: { run: RunInfo; others: RunInfo[] }) {
+  const cell = (m: Metrics | null, key: 'forget_test_acc' | 'retain_test_acc' | 'mia_forget_rate') =>
+    pct(m?.[key] ?? null);
+  return (
+    <table className="measures">
+      <caption>Compared with other methods on the same request</caption>
+      <thead>
+        <tr>
+          <th scope="col">Method (run)</th>
+          <th scope="col">Removed class recognised (new images)</th>
+          <th scope="col">Other classes (new images)</th>
+          <th scope="col">Removed images judged “never seen”</th>
+          <th scope="col">Time</th>
+        </tr>
+      </thead>
+      <tbody>
+        {[run, ...others].map((r) => (
+          <tr key={r.id} className={r.id === run.id ? 'current' : undefined}>
+            <th scope="row">
+              {methodLabel(r.method)} ({r.id}){r.id === run.id && ' — this run'}
+            </th>
+            <td>{cell(r.metrics, 'forget_test_acc')}</td>
+            <td>{cell(r.metrics, 'retain_test_acc')}</td>
+            <td>{cell(r.metrics, 'mia_forget_rate')}</td>
+            <td>{duration(r.metrics?.seconds ?? null)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
