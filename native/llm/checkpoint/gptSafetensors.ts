@@ -32,9 +32,9 @@ export function gptFromSafetensors(
   what = 'model.safetensors',
 ): GptModel {
   const byName = new Map<string, NamedTensor>();
-  for (const [raw, tensor] of readSafetensors(bytes, what)) {
-    const name = raw.startsWith(PREFIX) ? raw.slice(PREFIX.length) : raw;
-    if (SKIPPED.test(name)) continue;
+  const unprefixed = (raw: string) => (raw.startsWith(PREFIX) ? raw.slice(PREFIX.length) : raw);
+  for (const [raw, tensor] of readSafetensors(bytes, what, (raw) => !SKIPPED.test(unprefixed(raw)))) {
+    const name = unprefixed(raw);
     if (byName.has(name))
       throw new UserError(`${what} has tensor ${name} twice (with and without "${PREFIX}")`);
     byName.set(name, tensor);

@@ -140,7 +140,7 @@ export class GptModel {
    * respect to the embeddings, e.g. for Integrated Gradients.
    */
   logitsFromEmbeddings(tokenEmbeddings: tf.Tensor3D): tf.Tensor3D {
-    return this.forward(tokenEmbeddings).logits;
+    return tf.tidy(() => this.forward(tokenEmbeddings).logits);
   }
 
   /** Logits [B, T, V] of int32 ids [B, T]. */
