@@ -16,6 +16,7 @@ export {
   listCheckpoints,
   loadArtifacts,
   type ModelArtifacts,
+  type ModelKind,
   type NewCheckpoint,
   requireCurrentCheckpoint,
   saveCheckpoint,
@@ -39,6 +40,7 @@ export {
   type StoredPcbm,
 } from './conceptBanks';
 export {
+  type DatasetKind,
   type DatasetRow,
   type DatasetSource,
   datasetHash,
@@ -84,3 +86,18 @@ export {
   STARTABLE,
 } from './runs';
 export { exportCheckpoint, writeAtomically } from './exportModel';
+export {
+  type LmArtifacts,
+  lmCheckpointHash,
+  lmWeightSpecs,
+  loadLmArtifacts,
+  type NewLmCheckpoint,
+  saveLmCheckpoint,
+} from './lmCheckpoints';
+export {
+  loadTextDataset,
+  saveTextDataset,
+  TEXT_SPLITS,
+  type TextSplitName,
+  textDatasetHash,
+} from './textDatasets';
