@@ -2,15 +2,18 @@
  * What a worker does for one run: open the project, load the input checkpoint and its dataset (hashes
  * checked), run the method with the cancellation signal, evaluate the input and the output, and write
  * the output checkpoint, the run's result, the honoured request, the current pointer and their events
- * in ONE transaction. Failures and cancellation are written to the run row before they are reported.
+ * in ONE transaction (a language model's run: ./executeLm.ts). Failures and cancellation are written to the
+ * run row before they are reported.
  */
 import { describeBackend, initBackend } from '../engine/backend/select';
 import { CancelledError, UserError, throwIfAborted } from '../errors';
 import type { Classifier } from '../models/classifier';
 import { DEFAULT_RECIPE } from '../models/spec';
 import {
+  type LmRunMetrics,
   type RunMetrics,
   currentCheckpointId,
+  getCheckpoint,
   getRequest,
   getRun,
   loadDataset,
@@ -25,6 +28,7 @@ import { completeRun, endRun, ownsRun } from '../store/runs';
 import { evaluate } from '../unlearning/evaluate';
 import { methodByName } from '../unlearning/registry';
 import { makeTask } from '../unlearning/task';
+import { executeLmRun } from './executeLm';
 import type { ErrorKind, LogLevel } from './protocol';
 
 export interface ExecuteHooks {
@@ -35,7 +39,7 @@ export interface ExecuteHooks {
 export interface ExecuteResult {
   runId: number;
   outputCheckpointId: number;
-  metrics: RunMetrics;
+  metrics: RunMetrics | LmRunMetrics;
   /** Whether the output became the current checkpoint and honoured the request. */
   applied: boolean;
 }
@@ -89,6 +93,9 @@ export async function executeRun(
     hooks.progress('load', 0);
     const backend = await initBackend();
     hooks.log('info', describeBackend(backend));
+    if (getCheckpoint(db, run.inputCheckpointId).modelKind === 'lm') {
+      return await executeLmRun(db, run, pid, signal, hooks);
+    }
     const { classifier: original, checkpoint } = await loadCheckpointClassifier(db, run.inputCheckpointId);
     disposables.push(original);
     const dataset = loadDataset(db, checkpoint.datasetId);

@@ -79,6 +79,7 @@ export {
   findRun,
   getRun,
   listRuns,
+  type LmRunMetrics,
   type RunMetrics,
   type RunRow,
   type RunStatus,

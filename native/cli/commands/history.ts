@@ -48,7 +48,7 @@ export async function historyCommand(argv: string[]): Promise<void> {
   lines.push('', 'datasets:');
   for (const d of h.datasets) {
     lines.push(
-      `  ${d.id}  ${d.name}  ${d.sizes.train}/${d.sizes.test}/${d.sizes.heldout} train/test/held-out  ${d.shape.join('x')}  ${d.classNames.length} classes  sha256 ${d.contentHash.slice(0, 12)}…  ${d.createdAt}`,
+      `  ${d.id}  ${d.name}  ${d.sizes.train}/${d.sizes.test}/${d.sizes.heldout} ${d.kind === 'text' ? 'train/paraphrase/held-out  text' : `train/test/held-out  ${d.shape.join('x')}`}  ${d.classNames.length} classes  sha256 ${d.contentHash.slice(0, 12)}…  ${d.createdAt}`,
     );
   }
   lines.push('', 'checkpoints:');

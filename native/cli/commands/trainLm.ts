@@ -7,6 +7,7 @@ import { type BackendName, describeBackend, initBackend } from '../../engine/bac
 import { UserError } from '../../errors';
 import type { LmSample } from '../../llm/data/types';
 import { trainBpe } from '../../llm/tokenizer/trainBpe';
+import { DEFAULT_LM_RECIPE } from '../../llm/training/defaultRecipe';
 import { trainLmFromScratch } from '../../llm/training/fromScratch';
 import type { LmRecipe } from '../../llm/training/recipe';
 import { answerText, promptText } from '../../llm/training/sequences';
@@ -18,18 +19,6 @@ import { out, positiveInt, withInterrupt } from './args';
 export const TRAIN_LM_OPTIONS =
   '[--n-embd N] [--n-layer N] [--n-head N] [--n-positions N] [--vocab-size N] [--lr X] [--batch-size N]';
 
-/** The recipe `train` uses on a text dataset when no option changes it. */
-export const DEFAULT_LM_RECIPE: LmRecipe = {
-  nEmbd: 64,
-  nLayer: 2,
-  nHead: 4,
-  nPositions: 64,
-  epochs: 20,
-  lr: 3e-3,
-  batchSize: 16,
-  warmup: 0.1,
-  clipNorm: 1,
-};
 export const DEFAULT_VOCAB_SIZE = 512;
 
 export interface TrainLmValues {
