@@ -54,8 +54,8 @@ export interface StopRule {
   measure: (model: GptModel) => number;
   /** Stop once the measure is at or below this. */
   stopAt: number;
-  /** Epochs still trained after the rule is first met (default 0). */
-  extraEpochs?: number;
+  /** Steps still trained after the rule is first met, rounded up to whole epochs (default 0). */
+  extraSteps?: number;
 }
 
 /**
@@ -88,7 +88,7 @@ export interface FineTune {
 
 /**
  * Clones the original and fine-tunes the copy (the shared body of every fine-tuning method): after each
- * epoch the stop rule is checked, and training ends `extraEpochs` after it is met. The copy is disposed
+ * epoch the stop rule is checked, and training ends `extraSteps` steps (whole epochs) after it is met. The copy is disposed
  * on failure or cancellation.
  */
 export async function fineTuneCopy(
@@ -106,6 +106,9 @@ export async function fineTuneCopy(
     const leak = () => (stop ? stop.measure(model) : 1);
     if (stop && leak() <= stop.stopAt) return model;
     let metAt = -1;
+    const perEpochItems =
+      spec.items.length + (spec.anchors ? Math.min(spec.anchors.count, spec.anchors.pool.length) : 0);
+    const stepsPerEpoch = Math.ceil(perEpochItems / spec.train.batchSize);
     const anchors = spec.anchors;
     const perEpoch = anchors
       ? (_epoch: number) => [...spec.items, ...drawAnchors(anchors.pool, anchors.count, rng)]
@@ -122,7 +125,7 @@ export async function fineTuneCopy(
       afterEpoch: (epoch) => {
         if (!stop) return false;
         if (metAt < 0 && leak() <= stop.stopAt) metAt = epoch;
-        return metAt >= 0 && epoch - metAt >= (stop.extraEpochs ?? 0);
+        return metAt >= 0 && (epoch - metAt) * stepsPerEpoch >= (stop.extraSteps ?? 0);
       },
     });
   } catch (e) {

@@ -4,7 +4,7 @@
  * forget answers with their top-k selected words replaced (../../poisoning/poisonAnswers.ts: random
  * words, or the donor's corresponding words, or a refusal), fine-tuned together with retained samples as
  * anchors until the selected words are no longer predicted on the original answers (../leakRate.ts), plus
- * `extra_epochs`.
+ * `extra_steps` steps.
  */
 import { Rng } from '../../../engine/random';
 import { UserError } from '../../../errors';
@@ -36,7 +36,8 @@ export const CONCEPT_POISONING_DEFAULTS: MethodOptions = {
   retain_ratio: 2,
   /** Stop once this share of forget answers still predicts its selected words (teacher-forced). */
   stop_at: 0,
-  extra_epochs: 2,
+  /** Steps trained on after the stopping rule is met (whole epochs). */
+  extra_steps: 16,
 };
 
 export type PoisonMode = 'random' | 'targeted';
@@ -129,7 +130,7 @@ export async function runConceptPoisoning(
           watched,
         ),
         stopAt: o.num('stop_at'),
-        extraEpochs: o.num('extra_epochs'),
+        extraSteps: o.num('extra_steps'),
       },
     },
     ctx,

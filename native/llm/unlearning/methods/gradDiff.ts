@@ -20,7 +20,7 @@ export const lmGradDiff: LmUnlearningMethod = {
     /** Retained samples per forget sample. */
     retain_ratio: 2,
     stop_at: 0,
-    extra_epochs: 0,
+    extra_steps: 0,
   },
   async run(original, task, options, ctx) {
     const o = new Options('grad_diff', this.defaults, options);
@@ -37,7 +37,7 @@ export const lmGradDiff: LmUnlearningMethod = {
         stop: {
           measure: leakWatch(task, task.forgetQa, task.sensitiveWords),
           stopAt: o.num('stop_at'),
-          extraEpochs: o.num('extra_epochs'),
+          extraSteps: o.num('extra_steps'),
         },
       },
       ctx,

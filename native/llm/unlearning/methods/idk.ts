@@ -33,7 +33,7 @@ export const lmIdk: LmUnlearningMethod = {
     clip_norm: 1,
     retain_ratio: 2,
     stop_at: 0,
-    extra_epochs: 0,
+    extra_steps: 0,
   },
   async run(original, task, options, ctx) {
     const o = new Options('idk', this.defaults, options);
@@ -51,7 +51,7 @@ export const lmIdk: LmUnlearningMethod = {
         stop: {
           measure: leakWatch(task, task.forgetQa, task.sensitiveWords),
           stopAt: o.num('stop_at'),
-          extraEpochs: o.num('extra_epochs'),
+          extraSteps: o.num('extra_steps'),
         },
       },
       ctx,

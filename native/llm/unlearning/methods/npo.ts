@@ -42,7 +42,7 @@ export const lmNpo: LmUnlearningMethod = {
     retain_weight: 1,
     retain_ratio: 2,
     stop_at: 0,
-    extra_epochs: 0,
+    extra_steps: 0,
   },
   async run(original, task, options, ctx) {
     const o = new Options('npo', this.defaults, options);
@@ -65,7 +65,7 @@ export const lmNpo: LmUnlearningMethod = {
         stop: {
           measure: leakWatch(task, task.forgetQa, task.sensitiveWords),
           stopAt: o.num('stop_at'),
-          extraEpochs: o.num('extra_epochs'),
+          extraSteps: o.num('extra_steps'),
         },
       },
       ctx,
