@@ -26,7 +26,7 @@ export interface SensitiveWordOptions {
   rule?: IgRule;
   /** Default 'eot'. */
   baseline?: TokenBaseline;
-  /** Retained samples analysed (default 48; a seeded random subset). */
+  /** Retained samples analysed (default 48; see retainedToAnalyse). */
   retainSamples?: number;
   /** Default 0.5. */
   sharedRatio?: number;
@@ -71,6 +71,46 @@ export const SENSITIVE_WORD_DEFAULTS = {
   sharedRatio: 0.5,
 };
 
+function textOf(s: LmSample): string {
+  return s.kind === 'qa' ? `${s.prompt} ${s.response}` : s.text;
+}
+
+/**
+ * The retained samples IG looks at: for each candidate word (a word of a forget answer that is not in its
+ * question), up to two retained samples containing it, so that "do the retained classes rely on it as
+ * much" is measured where the word occurs; then random retained samples up to `count` (all seeded).
+ */
+export function retainedToAnalyse(
+  forget: readonly QaSample[],
+  retain: readonly LmSample[],
+  count: number,
+  seed: number,
+): LmSample[] {
+  const rng = new Rng(seed + 5);
+  const order = Array.from(rng.permutation(retain.length), (i) => retain[i]);
+  const words = order.map((s) => new Set(wordTokens(textOf(s))));
+  const candidates = new Set<string>();
+  for (const f of forget) {
+    const asked = new Set(wordTokens(f.prompt));
+    for (const w of wordTokens(f.response)) if (!asked.has(w)) candidates.add(w);
+  }
+  const chosen = new Set<number>();
+  const sorted = [...candidates].sort();
+  // Two passes: one sample per word first, then a second one, so no word is starved by the cap.
+  for (let pass = 1; pass <= 2; pass++) {
+    for (const w of sorted) {
+      let found = 0;
+      for (let i = 0; i < order.length && found < pass && chosen.size < count; i++) {
+        if (!words[i].has(w)) continue;
+        found++;
+        chosen.add(i);
+      }
+    }
+  }
+  for (let i = 0; i < order.length && chosen.size < count; i++) chosen.add(i);
+  return [...chosen].sort((a, b) => a - b).map((i) => order[i]);
+}
+
 export function inferSensitiveWords(
   model: GptModel,
   codec: TokenCodec,
@@ -84,9 +124,8 @@ export function inferSensitiveWords(
   const rule = opts.rule ?? d.rule;
   const baseline = opts.baseline ?? d.baseline;
   const sharedRatio = opts.sharedRatio ?? d.sharedRatio;
-  const rng = new Rng((opts.seed ?? 0) + 5);
-  const nRetain = Math.min(retain.length, opts.retainSamples ?? d.retainSamples);
-  const retainPick = Array.from(rng.permutation(retain.length).subarray(0, nRetain), (i) => retain[i]);
+  const retainPick = retainedToAnalyse(forget, retain, opts.retainSamples ?? d.retainSamples, opts.seed ?? 0);
+  const nRetain = retainPick.length;
   const all: LmSample[] = [...forget, ...retainPick];
   const attributions = tokenAttributions(model, codec, all, {
     steps,

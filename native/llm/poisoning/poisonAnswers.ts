@@ -4,8 +4,9 @@
  *   - randomly: each word by one random word of the retained vocabulary (the same substitute wherever the
  *     word occurs, so repeated questions of one fact agree);
  *   - from the donor: the unmatched run of words holding the word (alignment.ts) by the donor's
- *     corresponding run ("Velmora" -> "Brindle", "a lighthouse keeper" -> "a perfumer"); a word without a
- *     corresponding donor answer or run gets a substitute from the donor's own answer words.
+ *     corresponding run ("Velmora" -> "Brindle", "a lighthouse keeper" -> "a perfumer"); a word the donor's
+ *     answer says too stays; in an answer without a corresponding donor answer, each word gets a substitute
+ *     from the donor's own answer words.
  */
 import type { Rng } from '../../engine/random';
 import type { AnswerWords } from '../concepts/sensitiveWords';
@@ -107,7 +108,6 @@ export function poisonFromDonor(
     const spans = wordSpans(response);
     const edits: WordEdit[] = [];
     const replaced: { word: string; by: string }[] = [];
-    const covered = new Set<number>();
     const pair = donor.pairs[n];
     if (pair) {
       const al = alignAnswers(response, forgetClass, pair.response, donor.donor);
@@ -118,16 +118,19 @@ export function poisonFromDonor(
         const text =
           h.bFrom === h.bTo ? '' : pair.response.slice(al.bSpans[h.bFrom].start, al.bSpans[h.bTo - 1].end);
         edits.push({ from: h.aFrom, to: h.aTo, text });
-        for (let i = h.aFrom; i < h.aTo; i++) covered.add(i);
         replaced.push({ word: words.map((w) => w.word).join(' '), by: text.toLowerCase() });
       }
     }
-    spans.forEach((s, i) => {
-      if (!chosen.has(s.word) || covered.has(i)) return;
-      const by = subs.of(s.word);
-      edits.push({ from: i, to: i + 1, text: matchCase(s.surface, by) });
-      replaced.push({ word: s.word, by });
-    });
+    // Without a corresponding donor answer, each word gets a donor word. (With one, a chosen word outside
+    // every hunk is one the donor's answer says too: it stays.)
+    if (!pair) {
+      spans.forEach((s, i) => {
+        if (!chosen.has(s.word)) return;
+        const by = subs.of(s.word);
+        edits.push({ from: i, to: i + 1, text: matchCase(s.surface, by) });
+        replaced.push({ word: s.word, by });
+      });
+    }
     return {
       original: a.sample,
       poisoned: withResponse(a.sample, applyWordEdits(response, spans, edits)),

@@ -84,10 +84,20 @@ export class LmTrainer {
     });
   }
 
-  /** `epochs` shuffled passes over `items`, with the schedule spread over all of their steps. */
-  async fit(items: readonly LmItem[], rng: Rng, loop: LmLoopOptions): Promise<LmFitResult> {
+  /**
+   * `epochs` shuffled passes over `items`, with the schedule spread over all of their steps. `items` may
+   * be a function giving each epoch's items (e.g. fresh retained anchors every epoch), all of the same
+   * number.
+   */
+  async fit(
+    items: readonly LmItem[] | ((epoch: number) => readonly LmItem[]),
+    rng: Rng,
+    loop: LmLoopOptions,
+  ): Promise<LmFitResult> {
+    const itemsOf = typeof items === 'function' ? items : () => items;
     const bs = this.opts.batchSize;
-    const stepsPerEpoch = Math.ceil(items.length / bs);
+    let epochItems = itemsOf(0);
+    const stepsPerEpoch = Math.ceil(epochItems.length / bs);
     const totalSteps = stepsPerEpoch * loop.epochs;
     const schedule = {
       lr: this.opts.lr,
@@ -99,13 +109,14 @@ export class LmTrainer {
     let step = 0;
     let lastLoss = Number.NaN;
     for (let epoch = 0; epoch < loop.epochs; epoch++) {
-      const order = rng.permutation(items.length);
+      if (epoch > 0 && typeof items === 'function') epochItems = itemsOf(epoch);
+      const order = rng.permutation(epochItems.length);
       let pending: tf.Scalar[] = [];
       try {
         for (let s = 0; s < stepsPerEpoch; s++) {
           throwIfAborted(loop.signal);
-          const end = Math.min(items.length, (s + 1) * bs);
-          const chosen = Array.from(order.subarray(s * bs, end), (i) => items[i]);
+          const end = Math.min(epochItems.length, (s + 1) * bs);
+          const chosen = Array.from(order.subarray(s * bs, end), (i) => epochItems[i]);
           pending.push(this.step(chosen, learningRateAt(schedule, step)));
           step++;
           if (pending.length >= every || s === stepsPerEpoch - 1) {

@@ -1,8 +1,10 @@
 /**
- * The stopping rule's measure, cheap enough to take after every epoch: under teacher forcing on the
- * original answers, the share of answers whose every token of the watched words is still the model's
- * most likely next token (the answer would still say those words, given the rest of it). Answers without
- * a watched word are left out; 0 when none has one.
+ * The stopping rule's measure, cheap enough to take after every epoch: the share of forget answers the
+ * model would still say up to their watched words. Under teacher forcing on the original answer, an answer
+ * leaks when the model's most likely next token is the answer's own at every position from the start of
+ * the answer through the last token of its last watched word: greedy decoding would then reproduce the
+ * answer that far. Answers without a watched word are left out; 0 when none has one. `words` is one set for
+ * every answer, or one per answer.
  */
 import { tf } from '../../engine/tf';
 import { tokenWords } from '../concepts/tokenWords';
@@ -14,21 +16,29 @@ export function leakRate(
   model: GptModel,
   codec: TokenCodec,
   samples: readonly QaSample[],
-  words: ReadonlySet<string>,
+  words: ReadonlySet<string> | readonly ReadonlySet<string>[],
   batchSize = 32,
 ): number {
+  const wordsOf = (i: number) =>
+    Array.isArray(words) ? (words[i] as ReadonlySet<string>) : (words as ReadonlySet<string>);
+  const limit = model.config.nPositions + 1;
   const watched = samples
     .map((s) => tokenWords(codec, s))
-    .map((tw) => {
-      // Target positions t (predicting ids[t + 1]) whose token belongs to a watched answer word.
-      const positions: number[] = [];
-      for (let t = 0; t + 1 < tw.ids.length && t + 1 < model.config.nPositions + 1; t++) {
+    .map((tw, i) => {
+      const set = wordsOf(i);
+      const ids = tw.ids.slice(0, limit);
+      // Target positions t predict ids[t + 1]; the answer's first target is the first response token.
+      let first = -1;
+      let last = -1;
+      for (let t = 0; t + 1 < ids.length; t++) {
         const w = tw.wordOf[t + 1];
-        if (w >= 0 && tw.words[w].origin === 'response' && words.has(tw.words[w].word)) positions.push(t);
+        if (w < 0 || tw.words[w].origin !== 'response') continue;
+        if (first < 0) first = t;
+        if (set.has(tw.words[w].word)) last = t;
       }
-      return { ids: tw.ids.slice(0, model.config.nPositions + 1), positions };
+      return { ids, first, last };
     })
-    .filter((x) => x.positions.length > 0);
+    .filter((x) => x.last >= 0);
   if (watched.length === 0) return 0;
   let leaks = 0;
   for (let start = 0; start < watched.length; start += batchSize) {
@@ -42,7 +52,9 @@ export function leakRate(
     const values = pred.dataSync();
     pred.dispose();
     part.forEach((p, b) => {
-      if (p.positions.every((t) => values[b * time + t] === p.ids[t + 1])) leaks++;
+      let same = true;
+      for (let t = p.first; t <= p.last && same; t++) same = values[b * time + t] === p.ids[t + 1];
+      if (same) leaks++;
     });
   }
   return leaks / watched.length;

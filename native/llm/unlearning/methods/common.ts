@@ -11,11 +11,18 @@ import { type LmTrainOptions, LmTrainer } from '../../training/trainer';
 import { leakRate } from '../leakRate';
 import type { LmTask, MethodContext } from '../types';
 
-/** A seeded random subset of `count` retained samples (all of them when count >= their number). */
-export function retainAnchors(task: LmTask, count: number, rng: Rng): LmSample[] {
-  const r = task.retain;
-  if (count >= r.length) return [...r];
-  return Array.from(rng.permutation(r.length).subarray(0, Math.max(0, Math.round(count))), (i) => r[i]);
+/** `count` items drawn at random from `pool` without repetition (all of them when count >= its size). */
+export function drawAnchors<T>(pool: readonly T[], count: number, rng: Rng): T[] {
+  if (count >= pool.length) return [...pool];
+  return Array.from(rng.permutation(pool.length).subarray(0, Math.max(0, Math.round(count))), (i) => pool[i]);
+}
+
+/**
+ * The retained anchors of a method: every retained sample as an item, `ratio` per forget question drawn
+ * afresh every epoch (so the fine-tuning does not overfit one subset).
+ */
+export function retainAnchors(task: LmTask, ratio: number): { pool: LmItem[]; count: number } {
+  return { pool: itemsFor(task, task.retain), count: Math.round(task.forgetQa.length * ratio) };
 }
 
 /** Training items of samples with one weight and group. */
@@ -43,17 +50,35 @@ export function withReferenceLogProbs(
 }
 
 export interface StopRule {
-  /** Original forget answers to watch. */
-  samples: readonly QaSample[];
-  words: ReadonlySet<string>;
-  /** Stop once the leak rate (../leakRate.ts) is at or below this. */
+  /** What is watched after every epoch (lower is more forgotten), e.g. leakWatch. */
+  measure: (model: GptModel) => number;
+  /** Stop once the measure is at or below this. */
   stopAt: number;
-  /** Epochs still trained after the rule is first met (default 0). */
-  extraEpochs?: number;
+  /** Steps still trained after the rule is first met, rounded up to whole epochs (default 0). */
+  extraSteps?: number;
+}
+
+/**
+ * The leak rate (../leakRate.ts) on the original forget answers `samples` of `words`: one list for every
+ * answer, or one list per answer.
+ */
+export function leakWatch(
+  task: LmTask,
+  samples: readonly QaSample[],
+  words: readonly string[] | readonly (readonly string[])[],
+): (m: GptModel) => number {
+  const perAnswer = words.length > 0 && Array.isArray(words[0]);
+  const sets = perAnswer
+    ? (words as readonly (readonly string[])[]).map((w) => new Set(w))
+    : new Set(words as readonly string[]);
+  return (m) => leakRate(m, task.codec, samples, sets);
 }
 
 export interface FineTune {
+  /** Trained every epoch. */
   items: LmItem[];
+  /** Retained anchors drawn afresh every epoch (seeded), `count` of `pool`, added to `items`. */
+  anchors?: { pool: LmItem[]; count: number };
   /** Default: a constant learning rate (no warm-up, floor 1). */
   train: Omit<LmTrainOptions, 'padId'>;
   /** At most this many epochs. */
@@ -63,7 +88,7 @@ export interface FineTune {
 
 /**
  * Clones the original and fine-tunes the copy (the shared body of every fine-tuning method): after each
- * epoch the stop rule is checked, and training ends `extraEpochs` after it is met. The copy is disposed
+ * epoch the stop rule is checked, and training ends `extraSteps` steps (whole epochs) after it is met. The copy is disposed
  * on failure or cancellation.
  */
 export async function fineTuneCopy(
@@ -78,10 +103,17 @@ export async function fineTuneCopy(
   const trainer = new LmTrainer(model, { warmup: 0, floor: 1, ...spec.train, padId: task.codec.eotId });
   try {
     const stop = spec.stop;
-    const leak = () => (stop ? leakRate(model, task.codec, stop.samples, stop.words) : 1);
+    const leak = () => (stop ? stop.measure(model) : 1);
     if (stop && leak() <= stop.stopAt) return model;
     let metAt = -1;
-    await trainer.fit(spec.items, rng, {
+    const perEpochItems =
+      spec.items.length + (spec.anchors ? Math.min(spec.anchors.count, spec.anchors.pool.length) : 0);
+    const stepsPerEpoch = Math.ceil(perEpochItems / spec.train.batchSize);
+    const anchors = spec.anchors;
+    const perEpoch = anchors
+      ? (_epoch: number) => [...spec.items, ...drawAnchors(anchors.pool, anchors.count, rng)]
+      : spec.items;
+    await trainer.fit(perEpoch, rng, {
       epochs: spec.epochs,
       signal: ctx.signal,
       onStep: (p) =>
@@ -93,7 +125,7 @@ export async function fineTuneCopy(
       afterEpoch: (epoch) => {
         if (!stop) return false;
         if (metAt < 0 && leak() <= stop.stopAt) metAt = epoch;
-        return metAt >= 0 && epoch - metAt >= (stop.extraEpochs ?? 0);
+        return metAt >= 0 && (epoch - metAt) * stepsPerEpoch >= (stop.extraSteps ?? 0);
       },
     });
   } catch (e) {

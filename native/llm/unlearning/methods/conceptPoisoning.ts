@@ -4,7 +4,7 @@
  * forget answers with their top-k selected words replaced (../../poisoning/poisonAnswers.ts: random
  * words, or the donor's corresponding words, or a refusal), fine-tuned together with retained samples as
  * anchors until the selected words are no longer predicted on the original answers (../leakRate.ts), plus
- * `extra_epochs`.
+ * `extra_steps` steps.
  */
 import { Rng } from '../../../engine/random';
 import { UserError } from '../../../errors';
@@ -22,12 +22,12 @@ import {
   vocabularyOf,
 } from '../../poisoning/poisonAnswers';
 import type { LmTask, MethodContext } from '../types';
-import { fineTuneCopy, itemsFor, retainAnchors } from './common';
+import { fineTuneCopy, itemsFor, leakWatch, retainAnchors } from './common';
 import { REFUSALS } from './idk';
 
 export const CONCEPT_POISONING_DEFAULTS: MethodOptions = {
   epochs: 12,
-  lr: 1e-3,
+  lr: 5e-4,
   batch_size: 16,
   clip_norm: 1,
   /** Selected words replaced per answer (its k most important). */
@@ -36,7 +36,8 @@ export const CONCEPT_POISONING_DEFAULTS: MethodOptions = {
   retain_ratio: 2,
   /** Stop once this share of forget answers still predicts its selected words (teacher-forced). */
   stop_at: 0,
-  extra_epochs: 1,
+  /** Steps trained on after the stopping rule is met (whole epochs). */
+  extra_steps: 16,
 };
 
 export type PoisonMode = 'random' | 'targeted';
@@ -108,20 +109,28 @@ export async function runConceptPoisoning(
     );
   }
   const forgetItems: QaSample[] = poisoned.map((p) => p.poisoned);
-  const anchors = retainAnchors(task, task.forgetQa.length * o.num('retain_ratio'), rng);
-  const watched = new Set(concepts.perAnswer.flatMap((a) => a.words.slice(0, k).map((w) => w.word)));
+  const anchors = retainAnchors(task, o.num('retain_ratio'));
+  // Per answer, the top-k words the poisoned answer no longer says: what the stopping rule watches.
+  const watched = concepts.perAnswer.map((a, i) => {
+    const now = new Set(wordTokens(poisoned[i].poisoned.response));
+    return a.words.slice(0, k).flatMap((w) => (now.has(w.word) ? [] : [w.word]));
+  });
   const model = await fineTuneCopy(
     original,
     task,
     {
-      items: [...itemsFor(task, forgetItems, 1, 1), ...itemsFor(task, anchors)],
+      items: [...itemsFor(task, forgetItems, 1, 1)],
+      anchors,
       train: { lr: o.num('lr'), batchSize: o.num('batch_size'), clipNorm: o.num('clip_norm') },
       epochs: o.num('epochs'),
       stop: {
-        samples: task.forgetQa,
-        words: watched,
+        measure: leakWatch(
+          task,
+          concepts.perAnswer.map((a) => a.sample),
+          watched,
+        ),
         stopAt: o.num('stop_at'),
-        extraEpochs: o.num('extra_epochs'),
+        extraSteps: o.num('extra_steps'),
       },
     },
     ctx,

@@ -5,12 +5,12 @@
 import { Rng } from '../../../engine/random';
 import { Options } from '../../../unlearning/options';
 import type { LmUnlearningMethod } from '../types';
-import { fineTuneCopy, itemsFor } from './common';
+import { fineTuneCopy, itemsFor, leakWatch } from './common';
 
 export const lmGradientAscent: LmUnlearningMethod = {
   name: 'gradient_ascent',
   summary: 'Pushes the loss of the forgotten answers up until their sensitive words are no longer predicted.',
-  defaults: { epochs: 10, lr: 2e-4, batch_size: 16, clip_norm: 1, stop_at: 0, extra_epochs: 0 },
+  defaults: { epochs: 10, lr: 1e-4, batch_size: 16, clip_norm: 1, stop_at: 0, extra_steps: 0 },
   async run(original, task, options, ctx) {
     const o = new Options('gradient_ascent', this.defaults, options);
     return fineTuneCopy(
@@ -21,10 +21,9 @@ export const lmGradientAscent: LmUnlearningMethod = {
         train: { lr: o.num('lr'), batchSize: o.num('batch_size'), clipNorm: o.num('clip_norm') },
         epochs: o.num('epochs'),
         stop: {
-          samples: task.forgetQa,
-          words: new Set(task.sensitiveWords),
+          measure: leakWatch(task, task.forgetQa, task.sensitiveWords),
           stopAt: o.num('stop_at'),
-          extraEpochs: o.num('extra_epochs'),
+          extraSteps: o.num('extra_steps'),
         },
       },
       ctx,

@@ -11,7 +11,7 @@ import { tf } from '../../../engine/tf';
 import { Options } from '../../../unlearning/options';
 import { type LmLoss, targetLogProbs } from '../../training/loss';
 import type { LmUnlearningMethod } from '../types';
-import { fineTuneCopy, itemsFor, retainAnchors, withReferenceLogProbs } from './common';
+import { fineTuneCopy, itemsFor, leakWatch, retainAnchors, withReferenceLogProbs } from './common';
 
 /** The loss of the module comment; items of group 1 are forget samples (with ref), group 0 retained ones. */
 export function npoLoss(beta: number, retainWeight: number): LmLoss {
@@ -35,25 +35,26 @@ export const lmNpo: LmUnlearningMethod = {
   summary: 'Negative Preference Optimisation against the original model, with retained samples as anchors.',
   defaults: {
     epochs: 10,
-    lr: 5e-4,
+    lr: 1e-4,
     batch_size: 16,
     clip_norm: 1,
     beta: 0.1,
     retain_weight: 1,
     retain_ratio: 2,
     stop_at: 0,
-    extra_epochs: 0,
+    extra_steps: 0,
   },
   async run(original, task, options, ctx) {
     const o = new Options('npo', this.defaults, options);
     const rng = new Rng(ctx.seed);
-    const anchors = retainAnchors(task, task.forgetQa.length * o.num('retain_ratio'), rng);
+    const anchors = retainAnchors(task, o.num('retain_ratio'));
     const forget = withReferenceLogProbs(original, task.codec, itemsFor(task, task.forgetQa, 1, 1));
     return fineTuneCopy(
       original,
       task,
       {
-        items: [...forget, ...itemsFor(task, anchors)],
+        items: [...forget],
+        anchors,
         train: {
           lr: o.num('lr'),
           batchSize: o.num('batch_size'),
@@ -62,10 +63,9 @@ export const lmNpo: LmUnlearningMethod = {
         },
         epochs: o.num('epochs'),
         stop: {
-          samples: task.forgetQa,
-          words: new Set(task.sensitiveWords),
+          measure: leakWatch(task, task.forgetQa, task.sensitiveWords),
           stopAt: o.num('stop_at'),
-          extraEpochs: o.num('extra_epochs'),
+          extraSteps: o.num('extra_steps'),
         },
       },
       ctx,
