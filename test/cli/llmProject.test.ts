@@ -199,7 +199,10 @@ describe('language models through the project commands', () => {
       run('run', p, '--request', '1', '--method', 'random_label'),
       /method 'random_label' is an image method but dataset 1 is a text dataset \(language-model methods: retrain, /,
     );
-    fails(run('run', p, '--request', '1', '--method', 'magic'), /unknown language-model method 'magic'/);
+    fails(
+      run('run', p, '--request', '1', '--method', 'magic'),
+      /unknown method 'magic' \(image methods: .*; language-model methods: retrain, /,
+    );
     fails(run('train', p, '--arch', 'cnn-ref'), /--arch applies to an image dataset only/);
 
     // A checkpoint folder whose config does not match the weights.

@@ -17,6 +17,17 @@ export interface RunMethod {
   defaults: MethodOptions;
 }
 
+/** Throws a UserError unless `name` is a method of either kind (checked before the project is opened). */
+export function checkMethodName(name: string | undefined): void {
+  if (name === undefined) return;
+  const imageNames = allMethods().map((m) => m.name);
+  if (!imageNames.includes(name) && !LM_METHODS.includes(name)) {
+    throw new UserError(
+      `unknown method '${name}' (image methods: ${imageNames.join(', ')}; language-model methods: ${LM_METHODS.join(', ')})`,
+    );
+  }
+}
+
 /** The method `name` (or the kind's default) for a run on `dataset`. */
 export function methodForDataset(
   dataset: Pick<DatasetRow, 'id' | 'kind'>,

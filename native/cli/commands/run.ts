@@ -11,7 +11,7 @@ import { allMethods } from '../../unlearning/registry';
 import type { MethodOptions } from '../../unlearning/types';
 import { ProgressLine } from '../progress';
 import { integer, json, out, parseCommand, pct, positiveInt, withInterrupt } from './args';
-import { DEFAULT_IMAGE_METHOD, methodForDataset } from './methodForDataset';
+import { DEFAULT_IMAGE_METHOD, checkMethodName, methodForDataset } from './methodForDataset';
 
 export const RUN_USAGE =
   'run P --request ID [--method NAME] [--set key=value ...] [--seed S] [--json]  |  run P --retry RUN_ID';
@@ -58,6 +58,7 @@ export async function runCommand(argv: string[]): Promise<void> {
     const requestId = positiveInt(values.request, 'request');
     if (requestId === undefined)
       throw new UserError(`--request ID is required (usage: unlearn ${RUN_USAGE})`);
+    checkMethodName(values.method);
     const seed = integer(values.seed, 'seed', 1);
     const sets = parseSets(values.set ?? []);
     runId = await withProject(file, ({ db }) => {

@@ -5,12 +5,10 @@
  */
 import { type BackendName, describeBackend, initBackend } from '../../engine/backend/select';
 import { UserError } from '../../errors';
-import type { LmSample } from '../../llm/data/types';
-import { trainBpe } from '../../llm/tokenizer/trainBpe';
-import { DEFAULT_LM_RECIPE } from '../../llm/training/defaultRecipe';
+import { demoTokenizer } from '../../llm/demo/corpus';
+import { DEFAULT_LM_RECIPE, DEFAULT_LM_VOCAB_SIZE } from '../../llm/training/defaultRecipe';
 import { trainLmFromScratch } from '../../llm/training/fromScratch';
 import type { LmRecipe } from '../../llm/training/recipe';
-import { answerText, promptText } from '../../llm/training/sequences';
 import { type DatasetRow, type Db, loadTextDataset, saveLmCheckpoint } from '../../store';
 import { lmToArtifacts } from '../../store/lmCodec';
 import { ProgressLine } from '../progress';
@@ -18,8 +16,6 @@ import { out, positiveInt, withInterrupt } from './args';
 
 export const TRAIN_LM_OPTIONS =
   '[--n-embd N] [--n-layer N] [--n-head N] [--n-positions N] [--vocab-size N] [--lr X] [--batch-size N]';
-
-export const DEFAULT_VOCAB_SIZE = 512;
 
 export interface TrainLmValues {
   epochs?: string;
@@ -57,12 +53,7 @@ export function lmRecipeOf(v: TrainLmValues): { recipe: LmRecipe; vocabSize: num
   if (recipe.nEmbd % recipe.nHead !== 0) {
     throw new UserError(`--n-embd (${recipe.nEmbd}) must be a multiple of --n-head (${recipe.nHead})`);
   }
-  return { recipe, vocabSize: positiveInt(v['vocab-size'], 'vocab-size') ?? DEFAULT_VOCAB_SIZE };
-}
-
-/** The texts a tokenizer learns from: each sample as the model will read it. */
-export function tokenizerTexts(samples: readonly LmSample[]): string[] {
-  return samples.map((s) => (s.kind === 'qa' ? promptText(s.prompt) + answerText(s.response) : s.text));
+  return { recipe, vocabSize: positiveInt(v['vocab-size'], 'vocab-size') ?? DEFAULT_LM_VOCAB_SIZE };
 }
 
 /** Trains a language model on text dataset `row` and stores it as the current checkpoint; prints its id. */
@@ -78,7 +69,8 @@ export async function trainLm(
   const progress = new ProgressLine();
   const backend = await initBackend({ prefer: backendName, allowCpu: backendName === 'cpu' });
   progress.log(describeBackend(backend));
-  const tokenizer = trainBpe(tokenizerTexts(corpus.train), vocabSize);
+  // A BPE learnt from the training samples only (held-out text and paraphrases unseen).
+  const tokenizer = demoTokenizer(corpus, vocabSize);
   const t0 = performance.now();
   let lastLoss = Number.NaN;
   const model = await withInterrupt((signal) =>
