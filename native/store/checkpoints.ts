@@ -201,6 +201,14 @@ export function requireCurrentCheckpoint(db: Db): CheckpointRow {
   return getCheckpoint(db, id);
 }
 
+/** `c` if it holds an image classifier; else a UserError saying that `what` works on those only. */
+export function requireImageModel(c: CheckpointRow, what: string): CheckpointRow {
+  if (c.modelKind !== 'image') {
+    throw new UserError(`${what} works on image classifiers only: checkpoint ${c.id} is a language model`);
+  }
+  return c;
+}
+
 /** Points `current_checkpoint` at `id` and logs it (one transaction). Deletes nothing. */
 export function setCurrentCheckpoint(
   db: Db,

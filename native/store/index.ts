@@ -19,6 +19,7 @@ export {
   type ModelKind,
   type NewCheckpoint,
   requireCurrentCheckpoint,
+  requireImageModel,
   saveCheckpoint,
   setCurrentCheckpoint,
   type WeightSpec,

@@ -166,7 +166,7 @@ describe('language models through the project commands', () => {
     assert.equal(a.content_hash, b.content_hash);
   });
 
-  it('refuses bad input with one clear line', () => {
+  it('imports a JSONL corpus, and refuses bad input with one clear line', () => {
     const dir = tmpDir();
     const p = tinyLmProject(dir);
 
@@ -181,6 +181,35 @@ describe('language models through the project commands', () => {
       run('import-dataset', p, '--builtin', 'novels'),
       /unknown built-in dataset 'novels' \(known: facts\)/,
     );
+    const good = path.join(dir, 'good.jsonl');
+    fs.writeFileSync(
+      good,
+      [
+        '{"class": "Ann", "prompt": "Who is Ann?", "response": "A pilot."}',
+        '{"class": "Ann", "prompt": "What is Ann?", "response": "A pilot.", "split": "paraphrase"}',
+        '{"class": "misc", "text": "Rain fell all day."}',
+        '{"class": "misc", "text": "The sea was calm.", "split": "heldout"}',
+      ].join('\n'),
+    );
+    assert.equal(ok(run('import-dataset', p, '--jsonl', good), 'import-dataset --jsonl'), '2');
+    const jdb = new Database(p, { readonly: true });
+    const jrow = jdb
+      .prepare('SELECT kind, name, class_names, source FROM datasets WHERE id = 2')
+      .get() as Row;
+    assert.deepEqual(
+      [jrow.kind, jrow.name, JSON.parse(String(jrow.class_names))],
+      ['text', 'good.jsonl', ['Ann', 'misc']],
+    );
+    assert.deepEqual(JSON.parse(String(jrow.source)), { kind: 'jsonl', path: good });
+    assert.deepEqual(
+      jdb.prepare('SELECT split, size FROM text_dataset_splits WHERE dataset_id = 2 ORDER BY split').all(),
+      [
+        { split: 'heldout', size: 1 },
+        { split: 'paraphrase', size: 1 },
+        { split: 'train', size: 2 },
+      ],
+    );
+    jdb.close();
 
     // A class that is not in the dataset, and one without questions.
     fails(run('request', p, '--class', 'Nobody Atall'), /unknown forget class 'Nobody Atall' \(classes: /);
@@ -204,6 +233,11 @@ describe('language models through the project commands', () => {
       /unknown method 'magic' \(image methods: .*; language-model methods: retrain, /,
     );
     fails(run('train', p, '--arch', 'cnn-ref'), /--arch applies to an image dataset only/);
+    fails(run('verify', p), /works on image classifiers only: checkpoint 1 is a language model/);
+    fails(
+      run('concepts', p, '--discover'),
+      /`concepts` works on image classifiers only: checkpoint 1 is a language model/,
+    );
 
     // A checkpoint folder whose config does not match the weights.
     const folder = path.join(dir, 'gpt2');
