@@ -6,7 +6,7 @@
  * run row before they are reported.
  */
 import { describeBackend, initBackend } from '../engine/backend/select';
-import { CancelledError, UserError, throwIfAborted } from '../errors';
+import { CancelledError, UserError } from '../errors';
 import type { Classifier } from '../models/classifier';
 import { DEFAULT_RECIPE } from '../models/spec';
 import {
@@ -28,6 +28,7 @@ import { completeRun, endRun, ownsRun } from '../store/runs';
 import { evaluate } from '../unlearning/evaluate';
 import { methodByName } from '../unlearning/registry';
 import { makeTask } from '../unlearning/task';
+import { checkpointCancel } from './cancelPoint';
 import { executeLmRun } from './executeLm';
 import type { ErrorKind, LogLevel } from './protocol';
 
@@ -55,15 +56,6 @@ export class ParentGoneError extends CancelledError {
 export function errorKind(e: unknown): ErrorKind {
   if (e instanceof CancelledError) return 'cancelled';
   return e instanceof UserError ? 'user' : 'internal';
-}
-
-/**
- * Lets the event loop read pending IPC messages (a `cancel`) and then checks the signal. Two nested
- * setImmediate calls always span one poll phase, wherever in the loop the caller is.
- */
-async function checkpointCancel(signal: AbortSignal): Promise<void> {
-  await new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
-  throwIfAborted(signal);
 }
 
 function oneLine(e: unknown): string {

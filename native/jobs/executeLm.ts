@@ -5,7 +5,6 @@
  * method, evaluate the output, and write the output checkpoint, the run's result, the honoured request
  * and the current pointer in ONE transaction.
  */
-import { throwIfAborted } from '../errors';
 import { type LmEvaluation, evaluateLm } from '../llm/evaluation/evaluate';
 import type { GptModel } from '../llm/model/gpt';
 import { recipeForConfig } from '../llm/training/defaultRecipe';
@@ -25,6 +24,7 @@ import {
 import { lmToArtifacts, loadCheckpointLm } from '../store/lmCodec';
 import { honourRequest } from '../store/requests';
 import { completeRun } from '../store/runs';
+import { checkpointCancel } from './cancelPoint';
 import type { ExecuteHooks } from './execute';
 
 export interface LmExecuteResult {
@@ -32,12 +32,6 @@ export interface LmExecuteResult {
   outputCheckpointId: number;
   metrics: LmRunMetrics;
   applied: boolean;
-}
-
-/** Lets pending IPC messages (a `cancel`) arrive, then checks the signal. */
-async function yieldAndCheck(signal: AbortSignal): Promise<void> {
-  await new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
-  throwIfAborted(signal);
 }
 
 function numbersOnly(e: LmEvaluation): LmEvaluation {
@@ -78,10 +72,10 @@ export async function executeLmRun(
       'info',
       `run ${run.id}: ${run.method} forgets '${className}' (${task.forget.length} samples) from language model ${checkpoint.id}`,
     );
-    await yieldAndCheck(signal);
+    await checkpointCancel(signal);
     hooks.progress('evaluate-input', 0);
     const baseline = evaluateLm(original, task, { seed: run.seed, signal });
-    await yieldAndCheck(signal);
+    await checkpointCancel(signal);
 
     const t0 = performance.now();
     const model = await method.run(original, task, run.parameters, {
@@ -92,12 +86,12 @@ export async function executeLmRun(
     });
     models.push(model);
     const seconds = (performance.now() - t0) / 1000;
-    await yieldAndCheck(signal);
+    await checkpointCancel(signal);
     hooks.progress('evaluate-output', 1);
     const after = evaluateLm(model, task, { seed: run.seed, signal });
     const metrics: LmRunMetrics = { ...numbersOnly(after), seconds };
     const artifacts = lmToArtifacts(model, tokenizer);
-    await yieldAndCheck(signal);
+    await checkpointCancel(signal);
 
     const result = write(db, () => {
       const request = getRequest(db, run.requestId);
