@@ -116,6 +116,11 @@ describe('language models through the project commands', () => {
     );
     db2.close();
 
+    assert.match(
+      ok(run('history', p), 'history'),
+      /1 {2}request 1 {2}idk +succeeded +checkpoint 1 → 2 {2}forget-terms \d+\.\d+% retain-rougeL \d\.\d{3}/,
+    );
+
     // The certificate: the image certificate's format, with the LLM metrics.
     const cert = path.join(dir, 'cert.html');
     ok(run('certificate', p, '--run', '1', '--out', cert), 'certificate');
