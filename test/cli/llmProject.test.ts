@@ -169,6 +169,28 @@ describe('language models through the project commands', () => {
       .all() as Row[];
     db3.close();
     assert.equal(a.content_hash, b.content_hash);
+
+    // verify recomputes the metrics of the unlearned model (checkpoint 2) and of its input (checkpoint 1).
+    assert.match(
+      ok(run('verify', p, '--checkpoint', '2'), 'verify 2'),
+      /language model 2: sha256 [0-9a-f]{64} verified[\s\S]*matches the metrics stored by run 1 \(as its output; max difference 0\.00e\+0\)/,
+    );
+    assert.match(
+      ok(run('verify', p, '--checkpoint', '1'), 'verify 1'),
+      /matches the metrics stored by run 1 \(as its input/,
+    );
+    // A stored metric changed behind the application's back is caught.
+    const rw = new Database(p);
+    rw.prepare('UPDATE runs SET metrics = ? WHERE id = 1').run(
+      JSON.stringify({ ...metrics, forget_term_rate: (metrics.forget_term_rate as number) + 0.5 }),
+    );
+    rw.close();
+    const tampered = run('verify', p, '--checkpoint', '2');
+    assert.equal(tampered.status, 1);
+    assert.match(
+      tampered.stdout,
+      /DIFFERS FROM the metrics stored by run 1 \(as its output; max difference 5\.00e-1\)/,
+    );
   });
 
   it('imports a JSONL corpus, and refuses bad input with one clear line', () => {
@@ -238,7 +260,6 @@ describe('language models through the project commands', () => {
       /unknown method 'magic' \(image methods: .*; language-model methods: retrain, /,
     );
     fails(run('train', p, '--arch', 'cnn-ref'), /--arch applies to an image dataset only/);
-    fails(run('verify', p), /works on image classifiers only: checkpoint 1 is a language model/);
     fails(
       run('concepts', p, '--discover'),
       /`concepts` works on image classifiers only: checkpoint 1 is a language model/,
