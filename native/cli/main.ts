@@ -5,6 +5,7 @@ import { DEMO_DATASETS, isDemoDataset } from '../demo/datasets';
 import { runDemo } from '../demo/runDemo';
 import type { BackendName } from '../engine/backend/select';
 import { CancelledError, UserError } from '../errors';
+import { runLlmDemo } from '../llm/demo/runLlmDemo';
 import { CNN_ARCHS, isArchName } from '../models/cnn';
 import { PROJECT_COMMANDS, PROJECT_USAGE, isProjectCommand } from './commands';
 import { ProgressLine } from './progress';
@@ -21,6 +22,12 @@ commands:
        concept-guided methods), verify each (linear probe, relearning, concept residue; --no-verify
        skips it), print the tables and write DIR/report.json (default out/); --seeds N repeats it all
        for seeds S..S+N-1 and adds each metric's mean and std
+  demo --llm [--quick] [--seeds N] [--forget ENTITY] [--seed S] [--out DIR] [--methods a,b] [--corpus FILE]
+       the language-model demo: a generated corpus of facts about fictitious entities (or your JSONL, lines
+       {"class","prompt","response"} or {"class","text"}), a BPE tokenizer and a GPT trained on it (cached in
+       DIR/cache), the forget entity's sensitive words found by Integrated Gradients (default: the first
+       entity), every language-model method (retrain, gradient_ascent, grad_diff, npo, idk, concept_random,
+       concept_targeted); with --seeds N, N training seeds and their mean and std (docs/llm.md)
 
 ${PROJECT_USAGE}`;
 
@@ -28,11 +35,13 @@ async function demo(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      dataset: { type: 'string', default: 'mnist' },
+      dataset: { type: 'string' },
       quick: { type: 'boolean', default: false },
-      forget: { type: 'string', default: '3' },
+      forget: { type: 'string' },
+      llm: { type: 'boolean', default: false },
+      corpus: { type: 'string' },
       seed: { type: 'string', default: '1' },
-      seeds: { type: 'string', default: '1' },
+      seeds: { type: 'string' },
       'no-verify': { type: 'boolean', default: false },
       out: { type: 'string', default: 'out' },
       methods: { type: 'string' },
@@ -44,10 +53,6 @@ async function demo(argv: string[]): Promise<void> {
     },
     strict: true,
   });
-  const dataset = values.dataset ?? 'mnist';
-  if (!isDemoDataset(dataset)) {
-    throw new UserError(`--dataset must be ${DEMO_DATASETS.join(' or ')}, got '${dataset}'`);
-  }
   const seed = Number(values.seed);
   if (!Number.isInteger(seed)) throw new UserError(`--seed must be an integer, got '${values.seed}'`);
   const backend = values.backend as BackendName | undefined;
@@ -61,9 +66,38 @@ async function demo(argv: string[]): Promise<void> {
       throw new UserError(`--${name} must be a positive integer, got '${v}'`);
     return n;
   };
+  const epochs = int(values.epochs, 'epochs');
+  const methods = values.methods?.split(',').map((m) => m.trim());
+  if (values.llm) {
+    const imageOnly = (['dataset', 'limit-train', 'limit-test'] as const).filter(
+      (k) => values[k] !== undefined,
+    );
+    if (imageOnly.length > 0)
+      throw new UserError(`--${imageOnly[0]} is an image demo option, not one of --llm`);
+    await runLlmDemo(
+      {
+        quick: values.quick ?? false,
+        forget: values.forget,
+        seed,
+        seeds: int(values.seeds, 'seeds'),
+        out: values.out ?? 'out',
+        methods,
+        backend,
+        corpus: values.corpus,
+        recipe: epochs ? { epochs } : undefined,
+      },
+      new ProgressLine(),
+    );
+    return;
+  }
+  const llmOnly = (['corpus'] as const).filter((k) => values[k] !== undefined);
+  if (llmOnly.length > 0) throw new UserError(`--${llmOnly[0]} needs --llm`);
+  const dataset = values.dataset ?? 'mnist';
+  if (!isDemoDataset(dataset)) {
+    throw new UserError(`--dataset must be ${DEMO_DATASETS.join(' or ')}, got '${dataset}'`);
+  }
   const limitTrain = int(values['limit-train'], 'limit-train');
   const limitTest = int(values['limit-test'], 'limit-test');
-  const epochs = int(values.epochs, 'epochs');
   const seeds = int(values.seeds, 'seeds');
   const arch = values.arch;
   if (arch !== undefined && !isArchName(arch)) {
@@ -79,7 +113,7 @@ async function demo(argv: string[]): Promise<void> {
       seeds,
       noVerify: values['no-verify'] ?? false,
       out: values.out ?? 'out',
-      methods: values.methods?.split(',').map((m) => m.trim()),
+      methods,
       backend,
       recipe,
       limits: limitTrain || limitTest ? { train: limitTrain, test: limitTest } : undefined,

@@ -2,15 +2,18 @@
  * What a worker does for one run: open the project, load the input checkpoint and its dataset (hashes
  * checked), run the method with the cancellation signal, evaluate the input and the output, and write
  * the output checkpoint, the run's result, the honoured request, the current pointer and their events
- * in ONE transaction. Failures and cancellation are written to the run row before they are reported.
+ * in ONE transaction (a language model's run: ./executeLm.ts). Failures and cancellation are written to the
+ * run row before they are reported.
  */
 import { describeBackend, initBackend } from '../engine/backend/select';
-import { CancelledError, UserError, throwIfAborted } from '../errors';
+import { CancelledError, UserError } from '../errors';
 import type { Classifier } from '../models/classifier';
 import { DEFAULT_RECIPE } from '../models/spec';
 import {
+  type LmRunMetrics,
   type RunMetrics,
   currentCheckpointId,
+  getCheckpoint,
   getRequest,
   getRun,
   loadDataset,
@@ -25,6 +28,8 @@ import { completeRun, endRun, ownsRun } from '../store/runs';
 import { evaluate } from '../unlearning/evaluate';
 import { methodByName } from '../unlearning/registry';
 import { makeTask } from '../unlearning/task';
+import { checkpointCancel } from './cancelPoint';
+import { executeLmRun } from './executeLm';
 import type { ErrorKind, LogLevel } from './protocol';
 import { storedTaskConcepts } from './taskConcepts';
 
@@ -36,7 +41,7 @@ export interface ExecuteHooks {
 export interface ExecuteResult {
   runId: number;
   outputCheckpointId: number;
-  metrics: RunMetrics;
+  metrics: RunMetrics | LmRunMetrics;
   /** Whether the output became the current checkpoint and honoured the request. */
   applied: boolean;
 }
@@ -52,15 +57,6 @@ export class ParentGoneError extends CancelledError {
 export function errorKind(e: unknown): ErrorKind {
   if (e instanceof CancelledError) return 'cancelled';
   return e instanceof UserError ? 'user' : 'internal';
-}
-
-/**
- * Lets the event loop read pending IPC messages (a `cancel`) and then checks the signal. Two nested
- * setImmediate calls always span one poll phase, wherever in the loop the caller is.
- */
-export async function checkpointCancel(signal: AbortSignal): Promise<void> {
-  await new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
-  throwIfAborted(signal);
 }
 
 function oneLine(e: unknown): string {
@@ -90,6 +86,9 @@ export async function executeRun(
     hooks.progress('load', 0);
     const backend = await initBackend();
     hooks.log('info', describeBackend(backend));
+    if (getCheckpoint(db, run.inputCheckpointId).modelKind === 'lm') {
+      return await executeLmRun(db, run, pid, signal, hooks);
+    }
     const { classifier: original, checkpoint } = await loadCheckpointClassifier(db, run.inputCheckpointId);
     disposables.push(original);
     const dataset = loadDataset(db, checkpoint.datasetId);

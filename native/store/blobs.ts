@@ -9,7 +9,15 @@ import { type Db, sha256 } from './db';
 
 export const CHUNK_BYTES = 4 * 1024 * 1024;
 
-export type BlobKind = 'pixels' | 'labels' | 'weights' | 'concept_bank';
+export type BlobKind =
+  | 'pixels'
+  | 'labels'
+  | 'weights'
+  | 'concept_bank'
+  | 'text_samples'
+  | 'safetensors'
+  | 'vocab'
+  | 'merges';
 
 export interface BlobInfo {
   id: number;

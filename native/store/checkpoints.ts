@@ -5,6 +5,7 @@ import { UserError } from '../errors';
  * recipe and a content hash. The `current_checkpoint` row names the checkpoint the project serves.
  * This module stores the model's bytes only; ./modelCodec.ts turns them into a Classifier.
  */
+import type { LmRecipe } from '../llm/training/recipe';
 import type { ArchSpec } from '../models/spec';
 import { readBlob, writeBlob } from './blobs';
 import { type Db, now, parseJson, sha256, write } from './db';
@@ -27,18 +28,26 @@ export interface ModelArtifacts {
 
 export type CheckpointKind = 'trained' | 'imported' | 'unlearned';
 
+/** What the checkpoint holds: an image classifier (Layers model) or a language model (GPT-2). */
+export type ModelKind = 'image' | 'lm';
+
 export interface CheckpointRow {
   id: number;
   datasetId: number;
   parentId: number | null;
   kind: CheckpointKind;
+  modelKind: ModelKind;
   runId: number | null;
   label: string;
   contentHash: string;
   weightsSha256: string;
   weightsBytes: number;
+  /** The embedding layer of an image model; '' for a language model. */
   embeddingLayer: string;
+  /** An image model's training recipe. */
   recipe: ArchSpec | null;
+  /** A language model's training recipe. */
+  lmRecipe: LmRecipe | null;
   seed: number | null;
   metadata: Record<string, unknown>;
   createdAt: string;
@@ -64,6 +73,7 @@ interface RawCheckpoint {
   dataset_id: number;
   parent_id: number | null;
   kind: CheckpointKind;
+  model_kind: ModelKind;
   run_id: number | null;
   label: string;
   topology: string;
@@ -97,13 +107,15 @@ function toRow(r: RawCheckpoint): CheckpointRow {
     datasetId: r.dataset_id,
     parentId: r.parent_id,
     kind: r.kind,
+    modelKind: r.model_kind,
     runId: r.run_id,
     label: r.label,
     contentHash: r.content_hash,
     weightsSha256: r.blob_sha256,
     weightsBytes: r.blob_size,
     embeddingLayer: r.embedding_layer,
-    recipe: parseJson<ArchSpec>(r.recipe, where),
+    recipe: r.model_kind === 'image' ? parseJson<ArchSpec>(r.recipe, where) : null,
+    lmRecipe: r.model_kind === 'lm' ? parseJson<LmRecipe>(r.recipe, where) : null,
     seed: r.seed,
     metadata: parseJson<Record<string, unknown>>(r.metadata, where) ?? {},
     createdAt: r.created_at,
@@ -189,6 +201,14 @@ export function requireCurrentCheckpoint(db: Db): CheckpointRow {
   return getCheckpoint(db, id);
 }
 
+/** `c` if it holds an image classifier; else a UserError saying that `what` works on those only. */
+export function requireImageModel(c: CheckpointRow, what: string): CheckpointRow {
+  if (c.modelKind !== 'image') {
+    throw new UserError(`${what} works on image classifiers only: checkpoint ${c.id} is a language model`);
+  }
+  return c;
+}
+
 /** Points `current_checkpoint` at `id` and logs it (one transaction). Deletes nothing. */
 export function setCurrentCheckpoint(
   db: Db,
@@ -228,11 +248,16 @@ export function lineage(db: Db, id: number): CheckpointRow[] {
 /** A checkpoint's model bytes, with the weights blob's hash and the content hash both checked. */
 export function loadArtifacts(db: Db, id: number): ModelArtifacts {
   const r = db
-    .prepare('SELECT topology, weight_specs, weights_blob_id, content_hash FROM checkpoints WHERE id = ?')
+    .prepare(
+      'SELECT topology, weight_specs, weights_blob_id, content_hash, model_kind FROM checkpoints WHERE id = ?',
+    )
     .get(id) as
-    | Pick<RawCheckpoint, 'topology' | 'weight_specs' | 'weights_blob_id' | 'content_hash'>
+    | Pick<RawCheckpoint, 'topology' | 'weight_specs' | 'weights_blob_id' | 'content_hash' | 'model_kind'>
     | undefined;
   if (!r) throw new UserError(`no checkpoint ${id} in this project`);
+  if (r.model_kind !== 'image') {
+    throw new UserError(`checkpoint ${id} is a language model, not an image classifier`);
+  }
   const weights = readBlob(db, r.weights_blob_id, `the weights of checkpoint ${id}`);
   if (checkpointHash(r.topology, r.weight_specs, weights) !== r.content_hash) {
     throw new UserError(`the project file is damaged: checkpoint ${id} does not match its content hash`);

@@ -1,7 +1,8 @@
 /**
- * Datasets in the project file: one `datasets` row (name, class names, shape, where it came from, a
- * content hash) and, per split, one pixel blob (8-bit NHWC, as in memory) and one label blob (int32
- * little-endian).
+ * Datasets in the project file: one `datasets` row (kind, name, class names, shape, where it came from, a
+ * content hash) and, for an image dataset, per split one pixel blob (8-bit NHWC, as in memory) and one
+ * label blob (int32 little-endian). Text datasets share the row and keep their samples in
+ * `text_dataset_splits` (./textDatasets.ts).
  */
 import type { ImageDataset, ImageSplit } from '../data/types';
 import { UserError } from '../errors';
@@ -15,24 +16,33 @@ export type SplitName = (typeof SPLITS)[number];
 /** Where a dataset came from, for people (kind plus the options of the import). */
 export type DatasetSource = { kind: string } & Record<string, string | number | boolean | null>;
 
+export type DatasetKind = 'image' | 'text';
+
 export interface DatasetRow {
   id: number;
+  kind: DatasetKind;
   name: string;
   classNames: string[];
+  /** The image shape; [0, 0, 0] for a text dataset. */
   shape: [number, number, number];
   source: DatasetSource;
   contentHash: string;
   createdAt: string;
+  /**
+   * Samples per split. For a text dataset: `train` training samples, `test` held-out paraphrases,
+   * `heldout` held-out generic texts.
+   */
   sizes: Record<SplitName, number>;
 }
 
 interface RawDataset {
   id: number;
+  kind: DatasetKind;
   name: string;
   class_names: string;
-  height: number;
-  width: number;
-  channels: number;
+  height: number | null;
+  width: number | null;
+  channels: number | null;
   source: string;
   content_hash: string;
   created_at: string;
@@ -72,16 +82,24 @@ export function datasetHash(ds: ImageDataset): string {
 
 function toRow(db: Db, r: RawDataset): DatasetRow {
   const where = `dataset ${r.id}`;
-  const splits = db
-    .prepare('SELECT split, size FROM dataset_splits WHERE dataset_id = ?')
-    .all(r.id) as RawSplit[];
   const sizes = { train: 0, test: 0, heldout: 0 };
-  for (const s of splits) sizes[s.split] = s.size;
+  if (r.kind === 'text') {
+    const splits = db
+      .prepare('SELECT split, size FROM text_dataset_splits WHERE dataset_id = ?')
+      .all(r.id) as { split: 'train' | 'paraphrase' | 'heldout'; size: number }[];
+    for (const s of splits) sizes[s.split === 'paraphrase' ? 'test' : s.split] = s.size;
+  } else {
+    const splits = db
+      .prepare('SELECT split, size FROM dataset_splits WHERE dataset_id = ?')
+      .all(r.id) as RawSplit[];
+    for (const s of splits) sizes[s.split] = s.size;
+  }
   return {
     id: r.id,
+    kind: r.kind,
     name: r.name,
     classNames: parseJson<string[]>(r.class_names, where) ?? [],
-    shape: [r.height, r.width, r.channels],
+    shape: [r.height ?? 0, r.width ?? 0, r.channels ?? 0],
     source: parseJson<DatasetSource>(r.source, where) ?? { kind: 'unknown' },
     contentHash: r.content_hash,
     createdAt: r.created_at,
@@ -100,8 +118,8 @@ export function saveDataset(
   const id = write(db, () => {
     const info = db
       .prepare(
-        `INSERT INTO datasets (name, class_names, height, width, channels, source, content_hash, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO datasets (kind, name, class_names, height, width, channels, source, content_hash, created_at)
+         VALUES ('image', ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(ds.name, JSON.stringify(ds.classNames), ...ds.shape, JSON.stringify(source), hash, now());
     const datasetId = Number(info.lastInsertRowid);
@@ -149,6 +167,7 @@ export function latestDataset(db: Db): DatasetRow | undefined {
 /** Loads a dataset into memory, checking every blob's hash and then the dataset's content hash. */
 export function loadDataset(db: Db, id: number): ImageDataset {
   const row = getDataset(db, id);
+  if (row.kind !== 'image') throw new UserError(`dataset ${id} is a text dataset, not an image dataset`);
   const splits = db
     .prepare('SELECT split, size, pixels_blob_id, labels_blob_id FROM dataset_splits WHERE dataset_id = ?')
     .all(id) as RawSplit[];

@@ -16,8 +16,10 @@ export {
   listCheckpoints,
   loadArtifacts,
   type ModelArtifacts,
+  type ModelKind,
   type NewCheckpoint,
   requireCurrentCheckpoint,
+  requireImageModel,
   saveCheckpoint,
   setCurrentCheckpoint,
   type WeightSpec,
@@ -39,6 +41,7 @@ export {
   type StoredPcbm,
 } from './conceptBanks';
 export {
+  type DatasetKind,
   type DatasetRow,
   type DatasetSource,
   datasetHash,
@@ -77,6 +80,7 @@ export {
   findRun,
   getRun,
   listRuns,
+  type LmRunMetrics,
   type RunMetrics,
   type RunRow,
   type RunStatus,
@@ -84,3 +88,18 @@ export {
   STARTABLE,
 } from './runs';
 export { exportCheckpoint, writeAtomically } from './exportModel';
+export {
+  type LmArtifacts,
+  lmCheckpointHash,
+  lmWeightSpecs,
+  loadLmArtifacts,
+  type NewLmCheckpoint,
+  saveLmCheckpoint,
+} from './lmCheckpoints';
+export {
+  loadTextDataset,
+  saveTextDataset,
+  TEXT_SPLITS,
+  type TextSplitName,
+  textDatasetHash,
+} from './textDatasets';

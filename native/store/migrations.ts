@@ -190,6 +190,62 @@ CREATE TABLE concept_banks (
 CREATE INDEX concept_banks_by_checkpoint ON concept_banks(checkpoint_id);
 `;
 
+/**
+ * Version 3: text datasets and language models. `blobs.kind` gains 'text_samples', 'safetensors', 'vocab'
+ * and 'merges' (the table is rebuilt with the same ids, as in version 2). `datasets` gains `kind` ('image'
+ * or 'text') and its shape columns become NULL for text datasets (rebuilt the same way; every old row is an
+ * image dataset). `text_dataset_splits` holds a text dataset's samples as JSON blobs: the training samples,
+ * the held-out paraphrases, the held-out generic text. `checkpoints` gains `model_kind` ('image' or 'lm'),
+ * and `lm_checkpoint_tokenizers` holds a language model's tokenizer (vocab.json and merges.txt as blobs).
+ */
+const SCHEMA_V3 = `
+CREATE TABLE blobs_v3 (
+  id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('pixels', 'labels', 'weights', 'concept_bank', 'text_samples',
+    'safetensors', 'vocab', 'merges')),
+  size INTEGER NOT NULL CHECK (size >= 0),
+  chunk_size INTEGER NOT NULL CHECK (chunk_size > 0),
+  sha256 TEXT NOT NULL
+) STRICT;
+INSERT INTO blobs_v3 (id, kind, size, chunk_size, sha256) SELECT id, kind, size, chunk_size, sha256 FROM blobs;
+DROP TABLE blobs;
+ALTER TABLE blobs_v3 RENAME TO blobs;
+
+CREATE TABLE datasets_v3 (
+  id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('image', 'text')),
+  name TEXT NOT NULL,
+  class_names TEXT NOT NULL,
+  height INTEGER CHECK (height > 0),
+  width INTEGER CHECK (width > 0),
+  channels INTEGER CHECK (channels IN (1, 3)),
+  source TEXT NOT NULL,
+  content_hash TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  CHECK ((kind = 'image') = (height IS NOT NULL AND width IS NOT NULL AND channels IS NOT NULL))
+) STRICT;
+INSERT INTO datasets_v3 (id, kind, name, class_names, height, width, channels, source, content_hash, created_at)
+  SELECT id, 'image', name, class_names, height, width, channels, source, content_hash, created_at FROM datasets;
+DROP TABLE datasets;
+ALTER TABLE datasets_v3 RENAME TO datasets;
+
+CREATE TABLE text_dataset_splits (
+  dataset_id INTEGER NOT NULL REFERENCES datasets(id),
+  split TEXT NOT NULL CHECK (split IN ('train', 'paraphrase', 'heldout')),
+  size INTEGER NOT NULL CHECK (size >= 0),
+  samples_blob_id INTEGER NOT NULL REFERENCES blobs(id),
+  PRIMARY KEY (dataset_id, split)
+) STRICT;
+
+ALTER TABLE checkpoints ADD COLUMN model_kind TEXT NOT NULL DEFAULT 'image' CHECK (model_kind IN ('image', 'lm'));
+
+CREATE TABLE lm_checkpoint_tokenizers (
+  checkpoint_id INTEGER PRIMARY KEY REFERENCES checkpoints(id),
+  vocab_blob_id INTEGER NOT NULL REFERENCES blobs(id),
+  merges_blob_id INTEGER NOT NULL REFERENCES blobs(id)
+) STRICT;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -210,6 +266,15 @@ export const MIGRATIONS: readonly Migration[] = [
     rebuildsReferencedTable: true,
     up(db) {
       db.exec(SCHEMA_V2);
+    },
+  },
+  {
+    version: 3,
+    description:
+      "text datasets and language models: datasets.kind, text_dataset_splits, checkpoints.model_kind, lm_checkpoint_tokenizers, and the blob kinds 'text_samples', 'safetensors', 'vocab', 'merges'",
+    rebuildsReferencedTable: true,
+    up(db) {
+      db.exec(SCHEMA_V3);
     },
   },
 ];

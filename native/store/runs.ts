@@ -9,6 +9,7 @@
  */
 import * as os from 'node:os';
 import { UserError } from '../errors';
+import type { LmEvaluation } from '../llm/evaluation/evaluate';
 import type { Evaluation } from '../unlearning/evaluate';
 import type { MethodOptions } from '../unlearning/types';
 import { getCheckpoint, requireCurrentCheckpoint } from './checkpoints';
@@ -25,6 +26,14 @@ export const STARTABLE: readonly RunStatus[] = ['queued', 'interrupted', 'cancel
 /** evaluate()'s metrics plus the method's wall-clock time. */
 export type RunMetrics = Evaluation & { seconds: number };
 
+/** A language-model run's metrics: evaluateLm()'s plus the method's wall-clock time. */
+export type LmRunMetrics = LmEvaluation & { seconds: number };
+
+/** Whether stored metrics are a language model's (they have `forget_term_rate`). */
+function isLmMetrics(m: object | null): m is LmEvaluation {
+  return m !== null && Object.hasOwn(m, 'forget_term_rate');
+}
+
 export interface RunRow {
   id: number;
   requestId: number;
@@ -35,10 +44,13 @@ export interface RunRow {
   status: RunStatus;
   inputCheckpointId: number;
   outputCheckpointId: number | null;
-  /** Metrics of the output checkpoint. */
+  /** Metrics of the output checkpoint (an image run; null for a language-model run). */
   metrics: RunMetrics | null;
-  /** Metrics of the input checkpoint, same forget class and seed. */
+  /** Metrics of the input checkpoint, same forget class and seed (an image run). */
   baselineMetrics: Evaluation | null;
+  /** A language-model run's metrics of the output and of the input (null for an image run). */
+  lmMetrics: LmRunMetrics | null;
+  lmBaselineMetrics: LmEvaluation | null;
   error: string | null;
   attempts: number;
   workerPid: number | null;
@@ -71,6 +83,8 @@ interface RawRun {
 
 function toRow(r: RawRun): RunRow {
   const where = `run ${r.id}`;
+  const metrics = parseJson<RunMetrics | LmRunMetrics>(r.metrics, where);
+  const baseline = parseJson<Evaluation | LmEvaluation>(r.baseline_metrics, where);
   return {
     id: r.id,
     requestId: r.request_id,
@@ -81,8 +95,10 @@ function toRow(r: RawRun): RunRow {
     status: r.status,
     inputCheckpointId: r.input_checkpoint_id,
     outputCheckpointId: r.output_checkpoint_id,
-    metrics: parseJson<RunMetrics>(r.metrics, where),
-    baselineMetrics: parseJson<Evaluation>(r.baseline_metrics, where),
+    metrics: metrics !== null && !isLmMetrics(metrics) ? metrics : null,
+    baselineMetrics: baseline !== null && !isLmMetrics(baseline) ? baseline : null,
+    lmMetrics: isLmMetrics(metrics) ? (metrics as LmRunMetrics) : null,
+    lmBaselineMetrics: isLmMetrics(baseline) ? baseline : null,
     error: r.error,
     attempts: r.attempts,
     workerPid: r.worker_pid,
@@ -234,8 +250,8 @@ export function completeRun(
   runId: number,
   pid: number,
   outputCheckpointId: number,
-  metrics: RunMetrics,
-  baseline: Evaluation,
+  metrics: RunMetrics | LmRunMetrics,
+  baseline: Evaluation | LmEvaluation,
   details: Record<string, unknown>,
 ): void {
   write(db, () => {

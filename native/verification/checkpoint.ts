@@ -17,6 +17,7 @@ import {
   listRuns,
   loadDataset,
   requireCurrentCheckpoint,
+  requireImageModel,
   verifyEventChain,
 } from '../store';
 import { loadCheckpointClassifier } from '../store/modelCodec';
@@ -93,8 +94,10 @@ export async function verifyCheckpoint(
   );
   const foreignKeyViolations = (db.pragma('foreign_key_check') as unknown[]).length;
   const auditTrail = verifyEventChain(db);
-  const checkpoint =
-    opts.checkpointId !== undefined ? getCheckpoint(db, opts.checkpointId) : requireCurrentCheckpoint(db);
+  const checkpoint = requireImageModel(
+    opts.checkpointId !== undefined ? getCheckpoint(db, opts.checkpointId) : requireCurrentCheckpoint(db),
+    'verification (recomputing the metrics)',
+  );
   const datasetRow = getDataset(db, checkpoint.datasetId);
   const producer = checkpoint.runId !== null ? getRun(db, checkpoint.runId) : undefined;
   const consumer = listRuns(db)

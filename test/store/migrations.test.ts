@@ -28,6 +28,7 @@ import {
 } from '../../native/store';
 import { appendEvent } from '../../native/store/events';
 import { migrate } from '../../native/store/migrations';
+import { saveLegacyImageDataset } from '../helpers/legacyRows';
 
 const tmpDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'unlearn-migrate-'));
 const sha = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
@@ -69,9 +70,9 @@ function makeV1Project(file: string): void {
     db.pragma('user_version = 1');
     appendEvent(db, { kind: 'project.created', details: { schema: 1 } });
   }).immediate();
-  const ds = saveDataset(db, tinyDataset(), { kind: 'test' }, 500);
+  const datasetId = saveLegacyImageDataset(db, tinyDataset());
   saveCheckpoint(db, artifacts(), {
-    datasetId: ds.id,
+    datasetId,
     kind: 'trained',
     label: 'v1 model',
     embeddingLayer: 'embedding',
@@ -146,7 +147,7 @@ type Row = Record<string, unknown>;
 
 describe('schema migrations', () => {
   it('upgrades a schema-1 file in place on a read-write open, keeping its data, and logs it', () => {
-    assert.equal(SCHEMA_VERSION, 2);
+    assert.equal(SCHEMA_VERSION, 3);
     const file = path.join(tmpDir(), 'old.unlearn');
     makeV1Project(file);
     const before = new Database(file, { readonly: true });
@@ -168,7 +169,7 @@ describe('schema migrations', () => {
 
     const p = openProject(file);
     const db = p.db;
-    assert.equal(db.pragma('user_version', { simple: true }), 2);
+    assert.equal(db.pragma('user_version', { simple: true }), 3);
     assert.equal(db.pragma('foreign_keys', { simple: true }), 1, 'foreign keys back on');
     assert.deepEqual(db.pragma('integrity_check'), [{ integrity_check: 'ok' }]);
     assert.deepEqual(db.pragma('foreign_key_check'), []);
@@ -186,10 +187,15 @@ describe('schema migrations', () => {
     // Old events untouched, one new event for the migration, chain intact.
     const events = db.prepare('SELECT * FROM events ORDER BY id').all() as Row[];
     assert.deepEqual(events.slice(0, eventsBefore.length), eventsBefore);
-    assert.equal(events.length, eventsBefore.length + 1);
-    const migrated = listEvents(db).pop();
-    assert.equal(migrated?.kind, 'project.migrated');
-    assert.deepEqual({ from: migrated?.details.from, to: migrated?.details.to }, { from: 1, to: 2 });
+    assert.equal(events.length, eventsBefore.length + 2, 'one event per migration (1 → 2 → 3)');
+    const migrated = listEvents(db).slice(-2);
+    assert.deepEqual(
+      migrated.map((e) => [e.kind, e.details.from, e.details.to]),
+      [
+        ['project.migrated', 1, 2],
+        ['project.migrated', 2, 3],
+      ],
+    );
     assert.equal(verifyEventChain(db).ok, true);
     assert.ok(db.prepare("SELECT value FROM meta WHERE key = 'schema_migrated_at'").get());
     // The new table works on the migrated file.
@@ -210,7 +216,7 @@ describe('schema migrations', () => {
       listEvents(again.db)
         .map((e) => e.kind)
         .filter((k) => k === 'project.migrated'),
-      ['project.migrated'],
+      ['project.migrated', 'project.migrated'],
     );
     again.close();
   });

@@ -29,6 +29,8 @@ import { allMethods } from '../../unlearning/registry';
 import type { MethodOptions } from '../../unlearning/types';
 import { out, parseCommand, requiredInt, say } from './args';
 import { renderCertificateHtml } from './certificateHtml';
+import { buildLmCertificate } from './lmCertificate';
+import { renderLmCertificateHtml } from './lmCertificateHtml';
 
 export const CERTIFICATE_USAGE = 'certificate P --run ID --out FILE.html';
 
@@ -173,9 +175,17 @@ export async function certificateCommand(argv: string[]): Promise<void> {
   const htmlPath = values.out;
   const dir = path.dirname(path.resolve(htmlPath));
   if (!fs.existsSync(dir)) throw new UserError(`folder ${dir} does not exist`);
-  const data = await withProject(file, ({ db }) => buildCertificate(db, file, runId));
+  // A language-model run (its input is a language model) has its own metrics and page, same format.
+  const { data, html } = await withProject(file, ({ db }) => {
+    if (getCheckpoint(db, getRun(db, runId).inputCheckpointId).modelKind === 'lm') {
+      const lm = buildLmCertificate(db, file, runId);
+      return { data: lm, html: renderLmCertificateHtml(lm) };
+    }
+    const image = buildCertificate(db, file, runId);
+    return { data: image, html: renderCertificateHtml(image) };
+  });
   const jsonPath = jsonPathFor(htmlPath);
-  fs.writeFileSync(htmlPath, renderCertificateHtml(data));
+  fs.writeFileSync(htmlPath, html);
   fs.writeFileSync(jsonPath, `${JSON.stringify(data, null, 2)}\n`);
   say(`certificate for run ${runId} written to ${htmlPath} and ${jsonPath}`);
   out(htmlPath);

@@ -15,11 +15,11 @@ export function esc(v: unknown): string {
     .replace(/'/g, '&#39;');
 }
 
-function pct(v: number | null | undefined, digits = 1): string {
+export function pct(v: number | null | undefined, digits = 1): string {
   return typeof v === 'number' && Number.isFinite(v) ? `${(100 * v).toFixed(digits)}%` : 'n/a';
 }
 
-function when(iso: string | null): string {
+export function when(iso: string | null): string {
   if (!iso) return '—';
   return iso.replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
 }
@@ -42,7 +42,7 @@ const MEASURES: { key: Exclude<keyof Evaluation, 'per_class_test_acc'>; label: s
   },
 ];
 
-const EVENT_WORDS: Record<string, string> = {
+export const EVENT_WORDS: Record<string, string> = {
   'request.created': 'Deletion request recorded',
   'request.honoured': 'Deletion request marked as honoured',
   'run.created': 'Unlearning run queued',
@@ -115,11 +115,11 @@ export function perClassChart(classNames: string[], forgetClass: number, series:
   return parts.join('');
 }
 
-function modelRow(title: string, m: CertificateModel): string {
+export function modelRow(title: string, m: CertificateModel): string {
   return `<tr><th>${esc(title)}</th><td>checkpoint ${esc(m.checkpointId)} — ${esc(m.label)}<br><span class="hash">sha256 ${esc(m.contentHash)}</span><br><span class="muted">stored ${esc(when(m.createdAt))}</span></td></tr>`;
 }
 
-function eventRows(events: EventRow[]): string {
+export function eventRows(events: EventRow[]): string {
   return events
     .map(
       (e) =>
@@ -127,6 +127,25 @@ function eventRows(events: EventRow[]): string {
     )
     .join('');
 }
+
+/** The page's inline CSS (shared by the image and language-model certificates). */
+export const CERTIFICATE_STYLE = `<style>
+  body { font-family: Helvetica, Arial, sans-serif; color: #24292f; max-width: 820px; margin: 2em auto; padding: 0 1.5em; line-height: 1.45; }
+  h1 { font-size: 1.6em; margin-bottom: 0.1em; }
+  h2 { font-size: 1.15em; border-bottom: 1px solid #d0d7de; padding-bottom: 0.2em; margin-top: 1.8em; }
+  .summary { background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 6px; padding: 0.8em 1.1em; }
+  table { border-collapse: collapse; width: 100%; margin: 0.5em 0; }
+  th, td { text-align: left; vertical-align: top; padding: 0.3em 0.6em; border-bottom: 1px solid #eaeef2; }
+  th { font-weight: 600; width: 38%; }
+  table.metrics th { width: 46%; }
+  .hash { font-family: Menlo, Consolas, monospace; font-size: 0.85em; word-break: break-all; }
+  .muted { color: #57606a; font-size: 0.9em; }
+  .nowrap { white-space: nowrap; }
+  .ok { color: #1a7f37; } .bad { color: #b42318; font-weight: bold; }
+  footer { margin-top: 2em; font-size: 0.85em; color: #57606a; }
+  @media print { body { margin: 0; max-width: none; } h2 { break-after: avoid; } table, svg { break-inside: avoid; } }
+</style>
+`;
 
 export function renderCertificateHtml(d: CertificateData): string {
   const cls = d.request.className;
@@ -154,23 +173,7 @@ export function renderCertificateHtml(d: CertificateData): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Unlearning certificate — request ${esc(d.request.id)}, run ${esc(d.run.id)}</title>
-<style>
-  body { font-family: Helvetica, Arial, sans-serif; color: #24292f; max-width: 820px; margin: 2em auto; padding: 0 1.5em; line-height: 1.45; }
-  h1 { font-size: 1.6em; margin-bottom: 0.1em; }
-  h2 { font-size: 1.15em; border-bottom: 1px solid #d0d7de; padding-bottom: 0.2em; margin-top: 1.8em; }
-  .summary { background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 6px; padding: 0.8em 1.1em; }
-  table { border-collapse: collapse; width: 100%; margin: 0.5em 0; }
-  th, td { text-align: left; vertical-align: top; padding: 0.3em 0.6em; border-bottom: 1px solid #eaeef2; }
-  th { font-weight: 600; width: 38%; }
-  table.metrics th { width: 46%; }
-  .hash { font-family: Menlo, Consolas, monospace; font-size: 0.85em; word-break: break-all; }
-  .muted { color: #57606a; font-size: 0.9em; }
-  .nowrap { white-space: nowrap; }
-  .ok { color: #1a7f37; } .bad { color: #b42318; font-weight: bold; }
-  footer { margin-top: 2em; font-size: 0.85em; color: #57606a; }
-  @media print { body { margin: 0; max-width: none; } h2 { break-after: avoid; } table, svg { break-inside: avoid; } }
-</style>
-</head>
+${CERTIFICATE_STYLE}</head>
 <body>
 <h1>Unlearning certificate</h1>
 <p class="muted">Deletion request ${esc(d.request.id)} · run ${esc(d.run.id)} · generated ${esc(when(d.generatedAt))} by Unlearn Studio</p>

@@ -35,6 +35,7 @@ import {
   loadConceptBank,
   loadDataset,
   requireCurrentCheckpoint,
+  requireImageModel,
   saveConceptBank,
   withProject,
 } from '../../store';
@@ -398,8 +399,10 @@ interface BuildOptions {
 async function build(file: string, o: BuildOptions): Promise<void> {
   const report = await withProject(file, async ({ db }) => {
     // Everything that can be refused without a model is checked first.
-    const checkpoint: CheckpointRow =
-      o.checkpointId !== undefined ? getCheckpoint(db, o.checkpointId) : requireCurrentCheckpoint(db);
+    const checkpoint: CheckpointRow = requireImageModel(
+      o.checkpointId !== undefined ? getCheckpoint(db, o.checkpointId) : requireCurrentCheckpoint(db),
+      '`concepts`',
+    );
     const datasetRow = getDataset(db, checkpoint.datasetId);
     const cls = classOf(datasetRow, o.cls);
     const progress = new ProgressLine();

@@ -48,7 +48,7 @@ export async function historyCommand(argv: string[]): Promise<void> {
   lines.push('', 'datasets:');
   for (const d of h.datasets) {
     lines.push(
-      `  ${d.id}  ${d.name}  ${d.sizes.train}/${d.sizes.test}/${d.sizes.heldout} train/test/held-out  ${d.shape.join('x')}  ${d.classNames.length} classes  sha256 ${d.contentHash.slice(0, 12)}…  ${d.createdAt}`,
+      `  ${d.id}  ${d.name}  ${d.sizes.train}/${d.sizes.test}/${d.sizes.heldout} ${d.kind === 'text' ? 'train/paraphrase/held-out  text' : `train/test/held-out  ${d.shape.join('x')}`}  ${d.classNames.length} classes  sha256 ${d.contentHash.slice(0, 12)}…  ${d.createdAt}`,
     );
   }
   lines.push('', 'checkpoints:');
@@ -72,8 +72,14 @@ export async function historyCommand(argv: string[]): Promise<void> {
   lines.push('', 'runs:');
   for (const r of h.runs) {
     const m = r.metrics;
+    const lm = r.lmMetrics;
+    const measures = m
+      ? `  forget-test ${pct(m.forget_test_acc)} retain-test ${pct(m.retain_test_acc)}`
+      : lm
+        ? `  forget-terms ${pct(lm.forget_term_rate)} retain-rougeL ${lm.retain_answer_rouge_l.toFixed(3)}`
+        : '';
     lines.push(
-      `  ${r.id}  request ${r.requestId}  ${r.method.padEnd(16)} ${r.status.padEnd(11)} checkpoint ${r.inputCheckpointId} → ${r.outputCheckpointId ?? '-'}${m ? `  forget-test ${pct(m.forget_test_acc)} retain-test ${pct(m.retain_test_acc)}` : ''}${r.error ? `  (${r.error})` : ''}  ${r.startedAt ?? r.createdAt}`,
+      `  ${r.id}  request ${r.requestId}  ${r.method.padEnd(16)} ${r.status.padEnd(11)} checkpoint ${r.inputCheckpointId} → ${r.outputCheckpointId ?? '-'}${measures}${r.error ? `  (${r.error})` : ''}  ${r.startedAt ?? r.createdAt}`,
     );
   }
   lines.push(

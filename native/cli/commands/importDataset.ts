@@ -1,6 +1,7 @@
 /**
- * `unlearn import-dataset P --mnist [--limit N] | --folder DIR | --idx IMAGES LABELS`: stores a dataset
- * (train, test and held-out splits) in the project.
+ * `unlearn import-dataset P --mnist [--limit N] | --folder DIR | --idx IMAGES LABELS`: stores an image
+ * dataset (train, test and held-out splits) in the project; `--jsonl FILE | --builtin facts` a text
+ * dataset (./importText.ts).
  */
 import * as path from 'node:path';
 import { importIdx } from '../../data/idxImport';
@@ -9,9 +10,10 @@ import type { ImageDataset } from '../../data/types';
 import { UserError } from '../../errors';
 import { type DatasetSource, saveDataset, withProject } from '../../store';
 import { integer, out, parseCommand, positiveInt, say } from './args';
+import { importTextDataset } from './importText';
 
 export const IMPORT_DATASET_USAGE =
-  'import-dataset P --mnist [--limit N] | --folder DIR [--skip-corrupt] | --idx IMAGES LABELS  [--seed S] [--name NAME]';
+  'import-dataset P --mnist [--limit N] | --folder DIR [--skip-corrupt] | --idx IMAGES LABELS | --jsonl FILE | --builtin facts [--quick] [--entities N] [--facts N]  [--seed S] [--name NAME]';
 
 const MNIST_TRAIN = 60000;
 
@@ -26,12 +28,47 @@ export async function importDatasetCommand(argv: string[]): Promise<void> {
       idx: { type: 'boolean' },
       seed: { type: 'string' },
       name: { type: 'string' },
+      jsonl: { type: 'string' },
+      builtin: { type: 'string' },
+      quick: { type: 'boolean' },
+      entities: { type: 'string' },
+      facts: { type: 'string' },
     },
     IMPORT_DATASET_USAGE,
   );
-  const sources = [values.mnist === true, values.folder !== undefined, values.idx === true].filter(Boolean);
-  if (sources.length !== 1)
-    throw new UserError('give exactly one of --mnist, --folder DIR or --idx IMAGES LABELS');
+  const sources = [
+    values.mnist === true,
+    values.folder !== undefined,
+    values.idx === true,
+    values.jsonl !== undefined,
+    values.builtin !== undefined,
+  ].filter(Boolean);
+  if (sources.length !== 1) {
+    throw new UserError(
+      'give exactly one of --mnist, --folder DIR, --idx IMAGES LABELS, --jsonl FILE or --builtin facts',
+    );
+  }
+  if (values.jsonl !== undefined || values.builtin !== undefined) {
+    if (rest.length > 0) throw new UserError(`unexpected argument '${rest[0]}'`);
+    if (values.limit !== undefined) throw new UserError('--limit applies to --mnist only');
+    const row = await importTextDataset(file, {
+      jsonl: values.jsonl,
+      builtin: values.builtin,
+      seed: integer(values.seed, 'seed', 0),
+      quick: values.quick === true,
+      entities: values.entities,
+      facts: values.facts,
+      name: values.name,
+    });
+    say(
+      `text dataset ${row.id} '${row.name}': ${row.sizes.train} training samples, ${row.sizes.test} held-out paraphrases, ${row.sizes.heldout} held-out texts, ${row.classNames.length} classes (sha256 ${row.contentHash.slice(0, 16)}…)`,
+    );
+    out(String(row.id));
+    return;
+  }
+  if (values.quick || values.entities !== undefined || values.facts !== undefined) {
+    throw new UserError('--quick, --entities and --facts apply to --builtin facts only');
+  }
   if (values.limit !== undefined && !values.mnist) throw new UserError('--limit applies to --mnist only');
   if (!values.idx && rest.length > 0) throw new UserError(`unexpected argument '${rest[0]}'`);
   const seed = integer(values.seed, 'seed', 0);

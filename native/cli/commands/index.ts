@@ -37,18 +37,22 @@ export const PROJECT_USAGE = `project commands (P is a project file, created by 
        create an empty project file
   ${IMPORT_DATASET_USAGE}
        store a dataset (train, test and held-out splits); --limit N keeps N training images (and N/5 test and
-       N/5 held-out); prints the dataset id
+       N/5 held-out); --jsonl FILE or --builtin facts store a text dataset (training samples, held-out
+       paraphrases and generic text) for a language model; prints the dataset id
   ${TRAIN_USAGE}
-       train the original model from scratch on the latest dataset; it becomes the current checkpoint
+       train the original model from scratch on the latest dataset (a GPT and its BPE tokenizer on a text
+       dataset); it becomes the current checkpoint
   ${IMPORT_MODEL_USAGE}
-       store a TensorFlow.js Layers model (DIR/model.json) as the current checkpoint
+       store a TensorFlow.js Layers model (DIR/model.json), or a GPT-2 checkpoint folder for a text dataset, as
+       the current checkpoint
   ${EXPORT_MODEL_USAGE}
-       write a checkpoint (default: the current one) as DIR/model.json + DIR/weights.bin
+       write a checkpoint (default: the current one) as DIR/model.json + DIR/weights.bin (a language model as a
+       GPT-2 folder: config.json, model.safetensors, vocab.json, merges.txt)
   ${REQUEST_USAGE}
        record a deletion request for a class of the current model's dataset; prints the request id
   ${RUN_USAGE}
-       unlearn the request's class in a worker process (progress on stderr; default method random_label);
-       prints the run id. --retry starts an interrupted, cancelled or failed run again
+       unlearn the request's class in a worker process (progress on stderr; default method random_label, idk
+       on a text dataset; the method must be of the dataset's kind); prints the run id. --retry starts an interrupted, cancelled or failed run again
   ${HISTORY_USAGE}
        datasets, checkpoints (* = current), concept banks, requests, runs and the audit trail
   ${VERIFY_USAGE}

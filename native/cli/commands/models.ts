@@ -1,4 +1,7 @@
-/** `unlearn import-model P DIR` and `unlearn export-model P --checkpoint ID --out DIR`. */
+/**
+ * `unlearn import-model P DIR` and `unlearn export-model P --checkpoint ID --out DIR`: a TensorFlow.js Layers
+ * model, or a GPT-2 checkpoint folder for a text dataset (./lmModels.ts).
+ */
 import * as path from 'node:path';
 import { describeBackend, initBackend } from '../../engine/backend/select';
 import { UserError } from '../../errors';
@@ -16,8 +19,10 @@ import {
 } from '../../store';
 import { classifierToArtifacts } from '../../store/modelCodec';
 import { out, parseCommand, positiveInt, say } from './args';
+import { exportLmModel, importLmModel, isGpt2Folder } from './lmModels';
 
-export const IMPORT_MODEL_USAGE = 'import-model P DIR [--embedding-layer NAME] [--dataset ID]';
+export const IMPORT_MODEL_USAGE =
+  'import-model P DIR [--embedding-layer NAME] [--dataset ID]  (DIR: model.json, or a GPT-2 folder)';
 export const EXPORT_MODEL_USAGE = 'export-model P [--checkpoint ID] --out DIR';
 
 /** A training recipe found in a model's metadata, if it is a complete and valid one. */
@@ -52,6 +57,13 @@ export async function importModelCommand(argv: string[]): Promise<void> {
       throw new UserError(
         'this project has no dataset yet: import the dataset the model was trained on first',
       );
+    if (isGpt2Folder(dir) || row.kind === 'text') {
+      if (values['embedding-layer'] !== undefined) {
+        throw new UserError('--embedding-layer applies to an image model only');
+      }
+      await importLmModel(db, row, dir);
+      return;
+    }
     const backend = await initBackend();
     say(describeBackend(backend));
     const { classifier, metadata } = await importClassifier(dir, {
@@ -93,6 +105,10 @@ export async function exportModelCommand(argv: string[]): Promise<void> {
   const id = positiveInt(values.checkpoint, 'checkpoint');
   await withProject(file, ({ db }) => {
     const checkpoint = id !== undefined ? getCheckpoint(db, id) : requireCurrentCheckpoint(db);
+    if (checkpoint.modelKind === 'lm') {
+      exportLmModel(db, checkpoint, outDir);
+      return;
+    }
     exportCheckpoint(db, checkpoint, outDir);
     say(`exported checkpoint ${checkpoint.id} (sha256 ${checkpoint.contentHash.slice(0, 16)}…) to ${outDir}`);
   });

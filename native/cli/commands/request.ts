@@ -12,6 +12,7 @@ import {
 import { actor } from '../../store/events';
 import { resolveClass } from '../../unlearning/task';
 import { json, out, parseCommand, say } from './args';
+import { resolveTextClass } from './textClass';
 
 export const REQUEST_USAGE = 'request P --class NAME_OR_INDEX [--requester TEXT] [--json]';
 
@@ -32,7 +33,10 @@ export async function requestCommand(argv: string[]): Promise<void> {
       current !== null ? getDataset(db, getCheckpoint(db, current).datasetId) : latestDataset(db);
     if (!dataset) throw new UserError('this project has no dataset yet: run `import-dataset` first');
     // resolveClass reads only the name and class names of the dataset.
-    const index = resolveClass({ name: dataset.name, classNames: dataset.classNames } as ImageDataset, cls);
+    const index =
+      dataset.kind === 'text'
+        ? resolveTextClass(db, dataset, cls)
+        : resolveClass({ name: dataset.name, classNames: dataset.classNames } as ImageDataset, cls);
     return createRequest(db, {
       requester,
       datasetId: dataset.id,

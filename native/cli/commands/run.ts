@@ -1,20 +1,22 @@
 /**
  * `unlearn run P --request ID [--method M] [--set key=value ...]`: runs an unlearning method for a
- * deletion request in a worker process (progress on stderr), prints the run id.
+ * deletion request in a worker process (progress on stderr), prints the run id. The method must be of the
+ * request's dataset's kind (an image method for an image dataset, a language-model one for a text dataset).
  */
 import { UserError } from '../../errors';
 import { startRun } from '../../jobs/runner';
-import { createRun, getRequest, getRun, withProject } from '../../store';
+import { createRun, getDataset, getRequest, getRun, withProject } from '../../store';
 import { Options } from '../../unlearning/options';
-import { allMethods, methodByName } from '../../unlearning/registry';
+import { allMethods } from '../../unlearning/registry';
 import type { MethodOptions } from '../../unlearning/types';
 import { ProgressLine } from '../progress';
 import { integer, json, out, parseCommand, pct, positiveInt, withInterrupt } from './args';
+import { DEFAULT_IMAGE_METHOD, checkMethodName, methodForDataset } from './methodForDataset';
 
 export const RUN_USAGE =
   'run P --request ID [--method NAME] [--set key=value ...] [--seed S] [--json]  |  run P --retry RUN_ID';
 
-export const DEFAULT_METHOD = 'random_label';
+export const DEFAULT_METHOD = DEFAULT_IMAGE_METHOD;
 
 /** `key=value` pairs: numbers and true/false are typed, anything else is a string. */
 export function parseSets(sets: readonly string[]): MethodOptions {
@@ -56,11 +58,13 @@ export async function runCommand(argv: string[]): Promise<void> {
     const requestId = positiveInt(values.request, 'request');
     if (requestId === undefined)
       throw new UserError(`--request ID is required (usage: unlearn ${RUN_USAGE})`);
-    const method = methodByName(values.method ?? DEFAULT_METHOD);
-    const parameters = new Options(method.name, method.defaults, parseSets(values.set ?? [])).all();
+    checkMethodName(values.method);
     const seed = integer(values.seed, 'seed', 1);
+    const sets = parseSets(values.set ?? []);
     runId = await withProject(file, ({ db }) => {
-      getRequest(db, requestId);
+      const request = getRequest(db, requestId);
+      const method = methodForDataset(getDataset(db, request.datasetId), values.method);
+      const parameters = new Options(method.name, method.defaults, sets).all();
       return createRun(db, { requestId, method: method.name, parameters, seed }).id;
     });
   }
@@ -92,8 +96,18 @@ export async function runCommand(argv: string[]): Promise<void> {
     file,
     ({ db }) => getRequest(db, run.requestId).honouredByRunId === run.id,
   );
+  const where = `checkpoint ${run.outputCheckpointId}${applied ? ` is now current and honours request ${run.requestId}` : ' stored (not made current: request already honoured or the model changed meanwhile)'}`;
+  const lm = run.lmMetrics;
+  if (lm !== null) {
+    const was = run.lmBaselineMetrics;
+    const num = (v: number | null | undefined) => (typeof v === 'number' ? v.toFixed(3) : 'n/a');
+    progress.done(
+      `run ${runId} succeeded in ${lm.seconds.toFixed(1)} s: ${where}; forget term rate ${pct(lm.forget_term_rate)} (was ${pct(was?.forget_term_rate)}), forget ROUGE-L ${num(lm.forget_answer_rouge_l)} (was ${num(was?.forget_answer_rouge_l)}), retain ROUGE-L ${num(lm.retain_answer_rouge_l)} (was ${num(was?.retain_answer_rouge_l)}), held-out perplexity ${num(lm.heldout_perplexity)} (was ${num(was?.heldout_perplexity)}), MIA AUC ${num(lm.mia_auc)}`,
+    );
+    return;
+  }
   progress.done(
-    `run ${runId} succeeded in ${run.metrics?.seconds.toFixed(1)} s: checkpoint ${run.outputCheckpointId}${applied ? ` is now current and honours request ${run.requestId}` : ' stored (not made current: request already honoured or the model changed meanwhile)'}; forget-test ${pct(run.metrics?.forget_test_acc)} (was ${pct(run.baselineMetrics?.forget_test_acc)}), retain-test ${pct(run.metrics?.retain_test_acc)} (was ${pct(run.baselineMetrics?.retain_test_acc)})`,
+    `run ${runId} succeeded in ${run.metrics?.seconds.toFixed(1)} s: ${where}; forget-test ${pct(run.metrics?.forget_test_acc)} (was ${pct(run.baselineMetrics?.forget_test_acc)}), retain-test ${pct(run.metrics?.retain_test_acc)} (was ${pct(run.baselineMetrics?.retain_test_acc)})`,
   );
 }
 

@@ -1,4 +1,7 @@
-/** `unlearn train P [--epochs N] [--arch A]`: trains the original model from scratch; it becomes current. */
+/**
+ * `unlearn train P [--epochs N] [--arch A]`: trains the original model from scratch; it becomes current.
+ * On a text dataset it trains a language model instead (./trainLm.ts).
+ */
 import { type BackendName, describeBackend, initBackend } from '../../engine/backend/select';
 import { UserError } from '../../errors';
 import { accuracy, predictions } from '../../metrics/accuracy';
@@ -10,8 +13,9 @@ import { trainFromScratch } from '../../training/fromScratch';
 import { wholeSplit } from '../../training/samples';
 import { ProgressLine } from '../progress';
 import { integer, out, parseCommand, pct, positiveInt, withInterrupt } from './args';
+import { TRAIN_LM_OPTIONS, trainLm } from './trainLm';
 
-export const TRAIN_USAGE = `train P [--epochs N] [--arch ${Object.keys(CNN_ARCHS).join('|')}] [--seed S] [--dataset ID] [--backend wasm|cpu|tensorflow]`;
+export const TRAIN_USAGE = `train P [--epochs N] [--arch ${Object.keys(CNN_ARCHS).join('|')}] [--seed S] [--dataset ID] [--backend wasm|cpu|tensorflow]  (text dataset: ${TRAIN_LM_OPTIONS})`;
 
 export function parseBackend(v: string | undefined): BackendName | undefined {
   if (v === undefined) return undefined;
@@ -30,10 +34,34 @@ export async function trainCommand(argv: string[]): Promise<void> {
       seed: { type: 'string' },
       dataset: { type: 'string' },
       backend: { type: 'string' },
+      'n-embd': { type: 'string' },
+      'n-layer': { type: 'string' },
+      'n-head': { type: 'string' },
+      'n-positions': { type: 'string' },
+      'vocab-size': { type: 'string' },
+      lr: { type: 'string' },
+      'batch-size': { type: 'string' },
     },
     TRAIN_USAGE,
   );
   if (rest.length > 0) throw new UserError(`unexpected argument '${rest[0]}'`);
+  const seed = integer(values.seed, 'seed', 1);
+  const datasetId = positiveInt(values.dataset, 'dataset');
+  const backendName = parseBackend(values.backend);
+  const lmOnly = ['n-embd', 'n-layer', 'n-head', 'n-positions', 'vocab-size', 'lr', 'batch-size'] as const;
+  const done = await withProject(file, async ({ db }) => {
+    const row = datasetId !== undefined ? getDataset(db, datasetId) : latestDataset(db);
+    if (row?.kind !== 'text') {
+      const given = lmOnly.find((k) => values[k] !== undefined);
+      if (given !== undefined)
+        throw new UserError(`--${given} applies to a text dataset (language model) only`);
+      return false;
+    }
+    if (values.arch !== undefined) throw new UserError('--arch applies to an image dataset only');
+    await trainLm(db, row, values, seed, backendName);
+    return true;
+  });
+  if (done) return;
   const arch = values.arch ?? DEFAULT_RECIPE.arch;
   if (!isArchName(arch)) {
     throw new UserError(`unknown model architecture '${arch}' (known: ${Object.keys(CNN_ARCHS).join(', ')})`);
@@ -43,9 +71,6 @@ export async function trainCommand(argv: string[]): Promise<void> {
     arch,
     epochs: positiveInt(values.epochs, 'epochs') ?? DEFAULT_RECIPE.epochs,
   };
-  const seed = integer(values.seed, 'seed', 1);
-  const datasetId = positiveInt(values.dataset, 'dataset');
-  const backendName = parseBackend(values.backend);
   await withProject(file, async ({ db }) => {
     const row = datasetId !== undefined ? getDataset(db, datasetId) : latestDataset(db);
     if (!row) throw new UserError('this project has no dataset yet: run `import-dataset` first');

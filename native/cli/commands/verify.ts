@@ -5,9 +5,11 @@
  */
 import { describeBackend } from '../../engine/backend/select';
 import { UserError } from '../../errors';
-import { withProject } from '../../store';
+import { getCheckpoint, requireCurrentCheckpoint, withProject } from '../../store';
 import { verifyCheckpoint } from '../../verification/checkpoint';
+import { verifyLmCheckpoint } from '../../verification/lmCheckpoint';
 import { json, out, parseCommand, pct, positiveInt, say } from './args';
+import { verifyLmCommand } from './verifyLm';
 
 export const VERIFY_USAGE = 'verify P [--checkpoint ID] [--class NAME_OR_INDEX] [--json]';
 
@@ -20,6 +22,14 @@ export async function verifyCommand(argv: string[]): Promise<void> {
   );
   if (rest.length > 0) throw new UserError(`unexpected argument '${rest[0]}'`);
   const id = positiveInt(values.checkpoint, 'checkpoint');
+  const lm = await withProject(file, async ({ db }) => {
+    const c = id !== undefined ? getCheckpoint(db, id) : requireCurrentCheckpoint(db);
+    return c.modelKind === 'lm' ? verifyLmCheckpoint(db, c, values.class) : null;
+  });
+  if (lm !== null) {
+    verifyLmCommand(file, lm, values.json === true);
+    return;
+  }
   const report = await withProject(file, async ({ db }) => {
     const v = await verifyCheckpoint(db, { checkpointId: id, forgetClass: values.class });
     say(describeBackend(v.backend));

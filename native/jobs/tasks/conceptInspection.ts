@@ -29,7 +29,8 @@ import {
 } from '../../store';
 import { loadCheckpointClassifier } from '../../store/modelCodec';
 import { CONCEPT_POISONING_DEFAULTS, discoveryImages } from '../../unlearning/methods/conceptPoisoning';
-import { type ExecuteHooks, checkpointCancel } from '../execute';
+import { checkpointCancel } from '../cancelPoint';
+import type { ExecuteHooks } from '../execute';
 import type { Task } from '../protocol';
 
 export type ConceptsTask = Extract<Task, { kind: 'concepts' }>;

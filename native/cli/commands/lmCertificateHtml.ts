@@ -1,0 +1,155 @@
+/**
+ * A language-model run's certificate as one self-contained, printable HTML page, laid out as the image
+ * certificate (./certificateHtml.ts: same style, sections and audit trail), with the language-model
+ * measures and example answers instead of accuracies. Every value from the project file is escaped.
+ */
+import type { LmEvaluation } from '../../llm/evaluation/evaluate';
+import { CERTIFICATE_STYLE, esc, eventRows, modelRow, pct, when } from './certificateHtml';
+import type { LmAnswer, LmCertificateData } from './lmCertificate';
+
+type Measure = { key: keyof LmEvaluation; label: string; better: string; percent: boolean };
+
+/** Plain-language names of the measures, in the order they are shown. */
+const MEASURES: Measure[] = [
+  {
+    key: 'forget_term_rate',
+    label: 'Answers about the subject that still reveal one of its facts',
+    better: 'close to 0%',
+    percent: true,
+  },
+  {
+    key: 'forget_answer_rouge_l',
+    label: 'Overlap of those answers with the original answers (ROUGE-L)',
+    better: 'low',
+    percent: false,
+  },
+  {
+    key: 'paraphrase_term_rate',
+    label: 'Reworded questions about the subject that still reveal a fact',
+    better: 'close to 0%',
+    percent: true,
+  },
+  {
+    key: 'retain_answer_rouge_l',
+    label: 'Answers on other subjects, overlap with the true answers (ROUGE-L)',
+    better: 'stay high',
+    percent: false,
+  },
+  {
+    key: 'heldout_perplexity',
+    label: 'Perplexity on unseen generic text',
+    better: 'stay low',
+    percent: false,
+  },
+  {
+    key: 'mia_auc',
+    label: 'Membership test: tells the subject’s training questions from unseen rewordings (AUC)',
+    better: 'close to 0.5',
+    percent: false,
+  },
+];
+
+function value(m: Measure, v: number | null | undefined): string {
+  if (typeof v !== 'number' || !Number.isFinite(v)) return 'n/a';
+  return m.percent ? pct(v) : v.toFixed(3);
+}
+
+function answerRows(before: LmAnswer[], after: LmAnswer[]): string {
+  return after
+    .map(
+      (a, i) =>
+        `<tr><td>${esc(a.prompt)}</td><td>${esc(before[i]?.answer ?? '')}</td><td><strong>${esc(a.answer)}</strong></td></tr>`,
+    )
+    .join('');
+}
+
+export function renderLmCertificateHtml(d: LmCertificateData): string {
+  const cls = d.request.className;
+  const b = d.before.metrics;
+  const a = d.after.metrics;
+  const r = d.retrain?.metrics;
+  const metricRows = MEASURES.map(
+    (m) =>
+      `<tr><th>${esc(m.label)}</th><td>${value(m, b[m.key])}</td><td><strong>${value(m, a[m.key])}</strong></td>${r ? `<td>${value(m, r[m.key])}</td>` : ''}<td class="muted">${esc(m.better)}</td></tr>`,
+  ).join('');
+  const params = Object.entries(d.run.parameters)
+    .map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`)
+    .join('');
+  const service = d.run.honoursRequest
+    ? 'The new model is the one now in service, and the request is marked as honoured by this run.'
+    : 'This run was made for comparison: its model was stored but not put in service.';
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Unlearning certificate — request ${esc(d.request.id)}, run ${esc(d.run.id)}</title>
+${CERTIFICATE_STYLE}</head>
+<body>
+<h1>Unlearning certificate</h1>
+<p class="muted">Deletion request ${esc(d.request.id)} · run ${esc(d.run.id)} · generated ${esc(when(d.generatedAt))} by Unlearn Studio</p>
+
+<div class="summary">
+<p>On ${esc(when(d.request.createdAt))}, <strong>${esc(d.request.requester)}</strong> asked that the language model forget what it learnt about <strong>“${esc(cls)}”</strong>.</p>
+<p>On ${esc(when(d.run.finishedAt))} the method <strong>${esc(d.run.method)}</strong> produced a new model. Its answers to questions about “${esc(cls)}” revealed one of the subject’s facts <strong>${pct(b.forget_term_rate)}</strong> of the time before and <strong>${pct(a.forget_term_rate)}</strong> after. On other subjects, the overlap of its answers with the true ones went from ${value(MEASURES[3], b.retain_answer_rouge_l)} to ${value(MEASURES[3], a.retain_answer_rouge_l)} (ROUGE-L).</p>
+<p>${esc(service)}</p>
+</div>
+
+<h2>The request</h2>
+<table>
+<tr><th>Request</th><td>${esc(d.request.id)}</td></tr>
+<tr><th>Requested by</th><td>${esc(d.request.requester)}</td></tr>
+<tr><th>Subject to forget</th><td>“${esc(cls)}” (class number ${esc(d.request.classIndex)})</td></tr>
+<tr><th>Recorded</th><td>${esc(when(d.request.createdAt))}</td></tr>
+<tr><th>Status</th><td>${esc(d.request.status)}${d.request.honouredByRunId ? ` by run ${esc(d.request.honouredByRunId)} on ${esc(when(d.request.honouredAt))}` : ''}</td></tr>
+</table>
+
+<h2>Data and models</h2>
+<table>
+<tr><th>Dataset</th><td>${esc(d.dataset.name)}: ${esc(d.dataset.sizes.train)} training texts, ${esc(d.dataset.sizes.paraphrase)} held-out reworded questions and ${esc(d.dataset.sizes.heldout)} held-out generic texts, ${esc(d.dataset.classNames.length)} classes<br><span class="hash">sha256 ${esc(d.dataset.contentHash)}</span></td></tr>
+${d.original.checkpointId !== d.before.checkpointId ? modelRow('Original model', d.original) : ''}
+${modelRow('Model before', d.before)}
+${modelRow('Model after', d.after)}
+${d.retrain ? modelRow(`Retrained reference (run ${d.retrain.runId})`, d.retrain) : ''}
+</table>
+<p class="muted">Every hash above was recomputed from the stored data when this certificate was made and matched.</p>
+
+<h2>What was done</h2>
+<table>
+<tr><th>Method</th><td><strong>${esc(d.run.method)}</strong>${d.run.methodSummary ? ` — ${esc(d.run.methodSummary)}` : ''}</td></tr>
+${params}
+<tr><th>Random seed</th><td>${esc(d.run.seed)}</td></tr>
+<tr><th>Queued</th><td>${esc(when(d.run.createdAt))}</td></tr>
+<tr><th>Started</th><td>${esc(when(d.run.startedAt))}${d.run.attempts > 1 ? ` (attempt ${esc(d.run.attempts)})` : ''}</td></tr>
+<tr><th>Finished</th><td>${esc(when(d.run.finishedAt))} (${esc(d.run.seconds.toFixed(1))} s of computation)</td></tr>
+</table>
+
+<h2>Results</h2>
+<table class="metrics">
+<tr><th>Measure</th><th>Before</th><th>After</th>${r ? '<th>Retrained</th>' : ''}<th>Goal</th></tr>
+${metricRows}
+</table>
+${d.retrain ? '' : '<p class="muted">No model retrained from scratch exists for this request, so the comparison with the exact reference is not shown.</p>'}
+
+<h2>Example answers</h2>
+<p class="muted">The model’s answers to some training questions about “${esc(cls)}”, before and after.</p>
+<table>
+<tr><th>Question</th><th>Before</th><th>After</th></tr>
+${answerRows(d.before.answers, d.after.answers)}
+</table>
+
+<h2>Audit trail</h2>
+<p>The project's audit trail holds ${esc(d.project.auditTrailEvents)} events; its hash chain is ${d.project.auditTrailIntact ? '<span class="ok">intact</span>' : '<span class="bad">BROKEN: the trail was modified outside Unlearn Studio</span>'}.</p>
+<table>
+<tr><th>When</th><th>What</th><th>Who</th><th>Event hash</th></tr>
+${eventRows(d.events)}
+</table>
+
+<footer>
+<p>Project file: <span class="hash">${esc(d.project.file)}</span>.</p>
+<p>“Membership test”: how well the model’s loss separates the questions about the subject it was trained on from reworded questions it never saw. After good unlearning it should not separate them (AUC near 0.5).</p>
+</footer>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,4 @@
+export * from './factsCorpus';
+export * from './jsonl';
+export * from './types';
+export * from './forgetClass';
