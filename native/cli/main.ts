@@ -69,7 +69,7 @@ async function demo(argv: string[]): Promise<void> {
   const epochs = int(values.epochs, 'epochs');
   const methods = values.methods?.split(',').map((m) => m.trim());
   if (values.llm) {
-    const imageOnly = (['dataset', 'limit-train', 'limit-test'] as const).filter(
+    const imageOnly = (['dataset', 'arch', 'limit-train', 'limit-test'] as const).filter(
       (k) => values[k] !== undefined,
     );
     if (imageOnly.length > 0)

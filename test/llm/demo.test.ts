@@ -153,7 +153,8 @@ describe('demo --llm', () => {
       assert.match(last, pattern);
     };
     bad(['--llm', '--dataset', 'shapes'], /--dataset is an image demo option/);
-    bad(['--seeds', '2'], /--seeds needs --llm/);
+    bad(['--corpus', 'facts.jsonl'], /--corpus needs --llm/);
+    bad(['--llm', '--arch', 'cnn-ref'], /--arch is an image demo option/);
     bad(['--llm', '--seeds', '0'], /--seeds must be a positive integer/);
     bad(['--llm', '--quick', '--forget', 'Nobody'], /unknown forget class 'Nobody' \(classes: /);
     bad(['--llm', '--methods', 'finetune'], /unknown language-model method 'finetune'/);
