@@ -8,12 +8,13 @@
  *   - loss             -log max(p_y, PROB_FLOOR)
  *   - modified entropy (Song & Mittal, 2021; on by default)
  *                      -(1 - p_y) log p_y - Σ_{k≠y} p_k log(1 - p_k)   (log arguments floored at PROB_FLOOR)
- * Features are standardised with the mean and std of the attack's own training data and, when the
- * attack is applied, first clamped to the range that data spans: a linear attacker fitted on
- * near-collinear features (loss and modified entropy) has weights of opposite signs, and outside
- * its data (a forgotten sample's loss of 20 where training losses stop at 10) their sum is an
- * extrapolation whose sign flips with the exact magnitudes. Clamped, a sample beyond the data is
- * judged like the most extreme samples the attacker has seen. The two
+ * Features are standardised with the mean and std of the attack's own training data. The attack is
+ * monotone: its weights are constrained to the sign of membership evidence (confidence ≥ 0; entropy,
+ * loss and modified entropy ≤ 0). An unconstrained fit on these near-collinear features puts weights
+ * of opposite signs on loss and modified entropy, and outside its data (a forgotten sample's loss of
+ * 20 where training losses stop at 10) their sum is an extrapolation whose sign flips with the exact
+ * magnitudes: a model retrained without a class then had 0% or 100% of that class judged non-members
+ * depending on the seed. Constrained, more loss never looks more like a member. The two
  * classes are balanced: the larger side is subsampled with a seeded Rng. The model is fitted by
  * Newton's method (IRLS) with backtracking on the mean log-loss plus a small L2 penalty on the
  * weights (not the bias).
@@ -51,9 +52,6 @@ export interface MiaAttack {
   /** Mean and standard deviation of each feature over the attack's training data. */
   readonly mean: Float64Array;
   readonly std: Float64Array;
-  /** Smallest and largest value of each feature in the attack's training data (features are clamped to them). */
-  readonly min: Float64Array;
-  readonly max: Float64Array;
   /** Logistic-regression weights on the standardised features, and the bias. */
   readonly weights: Float64Array;
   readonly bias: number;
@@ -297,6 +295,56 @@ function fitLogistic(z: Float64Array, t: Uint8Array, f: number, l2: number): Flo
   return w;
 }
 
+/** The sign of each feature's weight towards "member": confidence up; entropy, loss, modified entropy down. */
+const MEMBERSHIP_SIGNS = [1, -1, -1, -1];
+
+function logisticObjective(z: Float64Array, t: Uint8Array, f: number, l2: number, wb: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < t.length; i++) {
+    let m = wb[f];
+    for (let j = 0; j < f; j++) m += wb[j] * z[i * f + j];
+    s += softplus(m) - t[i] * m;
+  }
+  let r = 0;
+  for (let j = 0; j < f; j++) r += wb[j] * wb[j];
+  return s / t.length + 0.5 * l2 * r;
+}
+
+/**
+ * Logistic regression with every weight j constrained to sign(weights[j]) = signs[j] or 0, solved exactly
+ * for these few features: the constrained optimum is the unconstrained optimum on the subset of features
+ * it leaves free, so every subset is fitted and the best one whose weights have the right signs is kept
+ * (the empty subset, a bias alone, always qualifies).
+ */
+function fitMonotoneLogistic(
+  z: Float64Array,
+  t: Uint8Array,
+  f: number,
+  l2: number,
+  signs: readonly number[],
+): Float64Array {
+  const n = t.length;
+  let best = new Float64Array(f + 1);
+  let bestObj = Number.POSITIVE_INFINITY;
+  for (let subset = 0; subset < 1 << f; subset++) {
+    const cols: number[] = [];
+    for (let j = 0; j < f; j++) if (subset & (1 << j)) cols.push(j);
+    const sub = new Float64Array(n * cols.length);
+    for (let i = 0; i < n; i++) cols.forEach((j, c) => (sub[i * cols.length + c] = z[i * f + j]));
+    const w = fitLogistic(sub, t, cols.length, l2);
+    if (cols.some((j, c) => w[c] * signs[j] < 0)) continue;
+    const full = new Float64Array(f + 1);
+    cols.forEach((j, c) => (full[j] = w[c]));
+    full[f] = w[cols.length];
+    const obj = logisticObjective(z, t, f, l2, full);
+    if (obj < bestObj) {
+      bestObj = obj;
+      best = full;
+    }
+  }
+  return best;
+}
+
 /**
  * Trains the attack on the model's outputs for samples it was trained on (`members`) and samples
  * it never saw (`nonMembers`). Both sides are cut to the same size, min(nMembers, nNonMembers,
@@ -342,15 +390,9 @@ export function trainMiaAttack(
 
   const mean = new Float64Array(f);
   const std = new Float64Array(f);
-  const min = new Float64Array(f).fill(Number.POSITIVE_INFINITY);
-  const max = new Float64Array(f).fill(Number.NEGATIVE_INFINITY);
   for (let j = 0; j < f; j++) {
     let s = 0;
-    for (let i = 0; i < n; i++) {
-      s += z[i * f + j];
-      min[j] = Math.min(min[j], z[i * f + j]);
-      max[j] = Math.max(max[j], z[i * f + j]);
-    }
+    for (let i = 0; i < n; i++) s += z[i * f + j];
     const mu = s / n;
     let v = 0;
     for (let i = 0; i < n; i++) v += (z[i * f + j] - mu) ** 2;
@@ -360,7 +402,7 @@ export function trainMiaAttack(
   }
   for (let i = 0; i < n; i++) for (let j = 0; j < f; j++) z[i * f + j] = (z[i * f + j] - mean[j]) / std[j];
 
-  const wb = fitLogistic(z, t, f, l2);
+  const wb = fitMonotoneLogistic(z, t, f, l2, MEMBERSHIP_SIGNS.slice(0, f));
   const weights = wb.slice(0, f);
   const bias = wb[f];
 
@@ -368,10 +410,7 @@ export function trainMiaAttack(
     const out = new Float32Array(rows);
     for (let i = 0; i < rows; i++) {
       let s = bias;
-      for (let j = 0; j < f; j++) {
-        const x = Math.min(max[j], Math.max(min[j], feat[i * f + j]));
-        s += weights[j] * ((x - mean[j]) / std[j]);
-      }
+      for (let j = 0; j < f; j++) s += weights[j] * ((feat[i * f + j] - mean[j]) / std[j]);
       out[i] = sigmoid(s);
     }
     return out;
@@ -404,8 +443,6 @@ export function trainMiaAttack(
     featureNames,
     mean,
     std,
-    min,
-    max,
     weights,
     bias,
     perSide,
