@@ -2,7 +2,7 @@
  * Registers the wasm kernels that tfjs 4.22's wasm backend lacks (or implements slowly), so that
  * training on wasm has gradients for conv2d, depthwise conv and gather / embedding, at a decent speed:
  * Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropInput, DepthwiseConv2dNativeBackpropFilter,
- * UnsortedSegmentSum (added), Conv2DBackpropInput, BatchMatMul and MaxPoolGrad (replaced; the
+ * UnsortedSegmentSum (added), Conv2DBackpropInput, BatchMatMul, MaxPoolGrad, Slice, SplitV, Sum and Identity (replaced; the
  * originals are remembered, see originals.ts). See docs/kernels.md and, for the training-speed
  * kernels (BatchMatMul, MaxPoolGrad, Conv2DBackpropFilter's strategies), docs/bench.md.
  */
@@ -12,8 +12,11 @@ import { conv2DBackpropFilterKernel } from './conv2d-backprop-filter';
 import { conv2DBackpropInputKernel } from './conv2d-backprop-input';
 import { depthwiseConv2dNativeBackpropFilterKernel } from './depthwise-backprop-filter';
 import { depthwiseConv2dNativeBackpropInputKernel } from './depthwise-backprop-input';
+import { identityKernel } from './identity';
 import { maxPoolGradKernel } from './max-pool-grad';
 import { originalWasmKernel, rememberOriginal, rememberedOriginals } from './originals';
+import { sliceKernel, splitVKernel } from './slice';
+import { sumKernel } from './sum';
 import { unsortedSegmentSumKernel } from './unsorted-segment-sum';
 
 export const wasmKernels: readonly tf.KernelConfig[] = [
@@ -24,6 +27,10 @@ export const wasmKernels: readonly tf.KernelConfig[] = [
   unsortedSegmentSumKernel,
   batchMatMulKernel,
   maxPoolGradKernel,
+  sliceKernel,
+  splitVKernel,
+  sumKernel,
+  identityKernel,
 ];
 
 /**

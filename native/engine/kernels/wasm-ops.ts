@@ -170,7 +170,8 @@ export class WasmOps {
 
   /**
    * Marks `info` as the kernel's result: `dispose()` will not free it. A kernel must not return one of
-   * its inputs as is, so an input is copied first.
+   * its inputs as is (without a reference of its own), so an input goes through Identity first (which
+   * counts a new reference to the data, see identity.ts).
    */
   keep(info: TensorInfo): TensorInfo {
     let i = this.owned.lastIndexOf(info);

@@ -38,12 +38,19 @@ async function readFile(dir: string, name: string): Promise<Buffer> {
 
 /** Loads a GPT-2 checkpoint folder (UserError naming the file and the problem when it is invalid). */
 export async function loadGpt2Checkpoint(dir: string): Promise<Gpt2Checkpoint> {
-  const [configText, weights, vocabJson, mergesTxt] = await Promise.all([
-    readFile(dir, CHECKPOINT_FILES.config),
-    readFile(dir, CHECKPOINT_FILES.weights),
-    readFile(dir, CHECKPOINT_FILES.vocab),
-    readFile(dir, CHECKPOINT_FILES.merges),
-  ]);
+  const names = [
+    CHECKPOINT_FILES.config,
+    CHECKPOINT_FILES.weights,
+    CHECKPOINT_FILES.vocab,
+    CHECKPOINT_FILES.merges,
+  ];
+  // Settled together, the first failure reported in file order (not whichever read fails first).
+  const reads = await Promise.allSettled(names.map((name) => readFile(dir, name)));
+  const contents = reads.map((r) => {
+    if (r.status === 'rejected') throw r.reason;
+    return r.value;
+  });
+  const [configText, weights, vocabJson, mergesTxt] = contents;
   const config = parseHfGpt2Config(configText.toString('utf8'));
   const tokenizer = Gpt2Tokenizer.fromFiles(vocabJson.toString('utf8'), mergesTxt.toString('utf8'));
   if (tokenizer.vocabSize !== config.vocabSize) {

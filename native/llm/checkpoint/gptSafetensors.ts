@@ -5,7 +5,7 @@
  * (h.N.attn.bias, h.N.attn.masked_bias) and lm_head.weight (tied to wte.weight).
  */
 import { UserError } from '../../errors';
-import type { GptConfig } from '../model/config';
+import { type GptConfig, validateGptConfig } from '../model/config';
 import { GptModel } from '../model/gpt';
 import { gptWeightLayout } from '../model/weightLayout';
 import { type NamedTensor, readSafetensors, writeSafetensors } from './safetensors';
@@ -31,10 +31,11 @@ export function gptFromSafetensors(
   config: GptConfig,
   what = 'model.safetensors',
 ): GptModel {
+  config = validateGptConfig(config);
   const byName = new Map<string, NamedTensor>();
-  for (const [raw, tensor] of readSafetensors(bytes, what)) {
-    const name = raw.startsWith(PREFIX) ? raw.slice(PREFIX.length) : raw;
-    if (SKIPPED.test(name)) continue;
+  const unprefixed = (raw: string) => (raw.startsWith(PREFIX) ? raw.slice(PREFIX.length) : raw);
+  for (const [raw, tensor] of readSafetensors(bytes, what, (raw) => !SKIPPED.test(unprefixed(raw)))) {
+    const name = unprefixed(raw);
     if (byName.has(name))
       throw new UserError(`${what} has tensor ${name} twice (with and without "${PREFIX}")`);
     byName.set(name, tensor);

@@ -21,8 +21,16 @@ const BYTES_PER_ELEMENT = new Map<string, number>([
 /** Headers larger than this are refused (the format's own limit is 100 MB). */
 const MAX_HEADER_BYTES = 100_000_000;
 
-/** The tensors of a safetensors file, by name (UserError for a malformed file or an unsupported dtype). */
-export function readSafetensors(bytes: Uint8Array, what = 'the safetensors file'): Map<string, NamedTensor> {
+/**
+ * The tensors of a safetensors file, by name (UserError for a malformed file or an unsupported dtype).
+ * With `keep`, only the tensors it accepts are decoded (and need a supported dtype); every entry's
+ * offsets are checked all the same.
+ */
+export function readSafetensors(
+  bytes: Uint8Array,
+  what = 'the safetensors file',
+  keep: (name: string) => boolean = () => true,
+): Map<string, NamedTensor> {
   if (bytes.length < 8) throw new UserError(`${what} is truncated: ${bytes.length} bytes, no header`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = Number(view.getBigUint64(0, true));
@@ -53,6 +61,8 @@ export function readSafetensors(bytes: Uint8Array, what = 'the safetensors file'
         `${what}: tensor ${name} has data_offsets [${begin}, ${end}] outside its ${dataLength} data bytes`,
       );
     }
+    if (!keep(name)) continue;
+    checkSize(name, dtype, shape, end - begin, what);
     out.set(name, { name, shape, data: decode(dtype, bytes, dataStart + begin, end - begin) });
   }
   return out;
@@ -68,9 +78,6 @@ function checkEntry(
     throw new UserError(`${what}: the header entry of ${name} is not an object`);
   const { dtype, shape, data_offsets: offsets } = e;
   if (typeof dtype !== 'string') throw new UserError(`${what}: tensor ${name} has no dtype`);
-  const size = BYTES_PER_ELEMENT.get(dtype);
-  if (size === undefined)
-    throw new UserError(`${what}: tensor ${name} has dtype ${dtype}; only F32, F16 and BF16 are supported`);
   const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
   if (!Array.isArray(shape) || !shape.every(isCount)) {
     throw new UserError(`${what}: tensor ${name} has an invalid shape ${JSON.stringify(shape)}`);
@@ -78,14 +85,20 @@ function checkEntry(
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount) || offsets[1] < offsets[0]) {
     throw new UserError(`${what}: tensor ${name} has invalid data_offsets ${JSON.stringify(offsets)}`);
   }
-  const [begin, end] = offsets as number[];
-  const elements = (shape as number[]).reduce((a, b) => a * b, 1);
-  if (end - begin !== elements * size) {
+  return { dtype, shape: shape as number[], begin: offsets[0] as number, end: offsets[1] as number };
+}
+
+function checkSize(name: string, dtype: string, shape: number[], bytes: number, what: string): void {
+  const size = BYTES_PER_ELEMENT.get(dtype);
+  if (size === undefined) {
+    throw new UserError(`${what}: tensor ${name} has dtype ${dtype}; only F32, F16 and BF16 are supported`);
+  }
+  const elements = shape.reduce((a, b) => a * b, 1);
+  if (bytes !== elements * size) {
     throw new UserError(
-      `${what}: tensor ${name} [${shape}] ${dtype} needs ${elements * size} bytes, its data_offsets [${begin}, ${end}] hold ${end - begin}`,
+      `${what}: tensor ${name} [${shape}] ${dtype} needs ${elements * size} bytes, its data_offsets hold ${bytes}`,
     );
   }
-  return { dtype, shape: shape as number[], begin, end };
 }
 
 function decode(dtype: string, bytes: Uint8Array, offset: number, length: number): Float32Array {

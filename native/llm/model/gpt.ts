@@ -10,8 +10,15 @@ import { Rng } from '../../engine/random';
 import { tf } from '../../engine/tf';
 import { UserError } from '../../errors';
 import { type GptConfig, validateGptConfig } from './config';
-import { type ForwardResult, type GptWeights, type LayerKv, gptEmbedTokens, gptForward } from './forward';
-import { BLOCK_WEIGHT_NAMES, type WeightSpec, gptWeightLayout } from './weightLayout';
+import {
+  type ForwardResult,
+  type GptBlockWeights,
+  type GptWeights,
+  type LayerKv,
+  gptEmbedTokens,
+  gptForward,
+} from './forward';
+import { type BlockWeightName, type WeightSpec, gptWeightLayout } from './weightLayout';
 
 /** GPT-2's initialisation: normal(0, 0.02); residual projections 0.02 / sqrt(2 * nLayer). */
 const INIT_STD = 0.02;
@@ -30,33 +37,30 @@ export class GptModel {
     this.config = config;
     this.named = named;
     this.variables = [...named.values()];
-    const get = (name: string) => named.get(name)!;
+    const get = <T extends tf.Tensor>(name: string) => named.get(name)! as unknown as T;
+    const block = (i: number): GptBlockWeights => {
+      const at = <T extends tf.Tensor>(name: BlockWeightName) => get<T>(`h.${i}.${name}`);
+      return {
+        ln1Weight: at('ln_1.weight'),
+        ln1Bias: at('ln_1.bias'),
+        attnWeight: at('attn.c_attn.weight'),
+        attnBias: at('attn.c_attn.bias'),
+        attnProjWeight: at('attn.c_proj.weight'),
+        attnProjBias: at('attn.c_proj.bias'),
+        ln2Weight: at('ln_2.weight'),
+        ln2Bias: at('ln_2.bias'),
+        fcWeight: at('mlp.c_fc.weight'),
+        fcBias: at('mlp.c_fc.bias'),
+        mlpProjWeight: at('mlp.c_proj.weight'),
+        mlpProjBias: at('mlp.c_proj.bias'),
+      };
+    };
     this.weights = {
-      wte: get('wte.weight') as tf.Variable<tf.Rank.R2>,
-      wpe: get('wpe.weight') as tf.Variable<tf.Rank.R2>,
-      blocks: Array.from({ length: config.nLayer }, (_, i) => {
-        const [ln1Weight, ln1Bias, attnWeight, attnBias, attnProjWeight, attnProjBias] =
-          BLOCK_WEIGHT_NAMES.slice(0, 6).map((n) => get(`h.${i}.${n}`));
-        const [ln2Weight, ln2Bias, fcWeight, fcBias, mlpProjWeight, mlpProjBias] = BLOCK_WEIGHT_NAMES.slice(
-          6,
-        ).map((n) => get(`h.${i}.${n}`));
-        return {
-          ln1Weight: ln1Weight as tf.Tensor1D,
-          ln1Bias: ln1Bias as tf.Tensor1D,
-          attnWeight: attnWeight as tf.Tensor2D,
-          attnBias: attnBias as tf.Tensor1D,
-          attnProjWeight: attnProjWeight as tf.Tensor2D,
-          attnProjBias: attnProjBias as tf.Tensor1D,
-          ln2Weight: ln2Weight as tf.Tensor1D,
-          ln2Bias: ln2Bias as tf.Tensor1D,
-          fcWeight: fcWeight as tf.Tensor2D,
-          fcBias: fcBias as tf.Tensor1D,
-          mlpProjWeight: mlpProjWeight as tf.Tensor2D,
-          mlpProjBias: mlpProjBias as tf.Tensor1D,
-        };
-      }),
-      lnfWeight: get('ln_f.weight') as tf.Tensor1D,
-      lnfBias: get('ln_f.bias') as tf.Tensor1D,
+      wte: get('wte.weight'),
+      wpe: get('wpe.weight'),
+      blocks: Array.from({ length: config.nLayer }, (_, i) => block(i)),
+      lnfWeight: get('ln_f.weight'),
+      lnfBias: get('ln_f.bias'),
     };
   }
 
@@ -140,7 +144,7 @@ export class GptModel {
    * respect to the embeddings, e.g. for Integrated Gradients.
    */
   logitsFromEmbeddings(tokenEmbeddings: tf.Tensor3D): tf.Tensor3D {
-    return this.forward(tokenEmbeddings).logits;
+    return tf.tidy(() => this.forward(tokenEmbeddings).logits);
   }
 
   /** Logits [B, T, V] of int32 ids [B, T]. */
