@@ -33,7 +33,8 @@ export const lmIdk: LmUnlearningMethod = {
     clip_norm: 1,
     retain_ratio: 2,
     stop_at: 0,
-    extra_steps: 0,
+    /** Steps trained on after the stopping rule is met (whole epochs), as the concept methods. */
+    extra_steps: 16,
   },
   async run(original, task, options, ctx) {
     const o = new Options('idk', this.defaults, options);
