@@ -330,11 +330,13 @@ function fitMonotoneLogistic(
     const cols: number[] = [];
     for (let j = 0; j < f; j++) if (subset & (1 << j)) cols.push(j);
     const sub = new Float64Array(n * cols.length);
-    for (let i = 0; i < n; i++) cols.forEach((j, c) => (sub[i * cols.length + c] = z[i * f + j]));
+    for (let i = 0; i < n; i++) {
+      for (let c = 0; c < cols.length; c++) sub[i * cols.length + c] = z[i * f + cols[c]];
+    }
     const w = fitLogistic(sub, t, cols.length, l2);
     if (cols.some((j, c) => w[c] * signs[j] < 0)) continue;
     const full = new Float64Array(f + 1);
-    cols.forEach((j, c) => (full[j] = w[c]));
+    for (let c = 0; c < cols.length; c++) full[cols[c]] = w[c];
     full[f] = w[cols.length];
     const obj = logisticObjective(z, t, f, l2, full);
     if (obj < bestObj) {
