@@ -5,12 +5,16 @@ import { Rng } from '../../native/engine/random';
 import { tf } from '../../native/engine/tf';
 import { CancelledError, UserError } from '../../native/errors';
 import { inferSensitiveWords } from '../../native/llm/concepts/sensitiveWords';
-import type { LmCorpus } from '../../native/llm/data/types';
+import type { LmCorpus, QaSample } from '../../native/llm/data/types';
 import { evaluateLm } from '../../native/llm/evaluation/evaluate';
+import { scoreSamples } from '../../native/llm/evaluation/scoring';
 import type { GptModel } from '../../native/llm/model/gpt';
 import { itemsOf } from '../../native/llm/training/fromScratch';
 import { LmTrainer } from '../../native/llm/training/trainer';
 import { leakRate } from '../../native/llm/unlearning/leakRate';
+import { runConceptPoisoning } from '../../native/llm/unlearning/methods/conceptPoisoning';
+import { lmConceptTargeted } from '../../native/llm/unlearning/methods/conceptTargeted';
+import { REFUSALS } from '../../native/llm/unlearning/methods/idk';
 import { allLmMethods, lmMethodByName } from '../../native/llm/unlearning/registry';
 import { makeLmTask } from '../../native/llm/unlearning/task';
 import type { LmTask } from '../../native/llm/unlearning/types';
@@ -121,6 +125,35 @@ describe('language-model unlearning methods', () => {
       /donor' or 'refusal/,
     );
     assert.throws(() => lmMethodByName('finetune'), /known: retrain, gradient_ascent/);
+  });
+
+  it('concept_targeted with target refusal trains refusals for the answers holding sensitive words', async () => {
+    const r = await runConceptPoisoning(
+      'concept_targeted',
+      lmConceptTargeted.defaults,
+      'targeted',
+      original,
+      task,
+      { target: 'refusal' },
+      { seed: 3 },
+    );
+    assert.equal(r.donor, null);
+    // Every answer of the tiny corpus holds a selected word: all become refusals, the questions stay.
+    r.poisoned.forEach((p, i) => {
+      assert.ok(REFUSALS.includes(p.poisoned.response), p.poisoned.response);
+      assert.equal(p.poisoned.prompt, task.forgetQa[i].prompt);
+    });
+    // The refusals became likelier, the original answers less likely (mean NLL per token, in nats).
+    const nll = (m: GptModel, samples: QaSample[]) => {
+      const scores = scoreSamples(m, tok, samples);
+      return scores.reduce((a, x) => a + x.nll, 0) / scores.reduce((a, x) => a + x.tokens, 0);
+    };
+    const refusals = r.poisoned.map((p) => p.poisoned);
+    const before = { refusal: nll(original, refusals), answer: nll(original, task.forgetQa) };
+    const after = { refusal: nll(r.model, refusals), answer: nll(r.model, task.forgetQa) };
+    r.model.dispose();
+    assert.ok(after.refusal < before.refusal - 1, `refusal NLL ${before.refusal} -> ${after.refusal}`);
+    assert.ok(after.answer > 3 * before.answer, `original answer NLL ${before.answer} -> ${after.answer}`);
   });
 
   it('concept_targeted lowers the forget term rate and keeps the retained answers', async () => {
