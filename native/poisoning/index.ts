@@ -73,6 +73,7 @@ export interface PoisonForgetOptions extends RegionOptions {
   seed?: number;
 }
 
+/** The region statistics are over the edited samples; `images` counts every poisoned sample. */
 export interface PoisonStats extends RegionStats {
   mode: PoisonMode;
   relabel: Relabel;
@@ -96,8 +97,26 @@ export interface PoisonedForgetSet {
 }
 
 /**
- * Poisons the samples of `forget` (images of `shape`) given one evidence map per concept over them (in the
- * set's order); the original split is left untouched.
+ * The samples (positions in a forget set of `n`) whose regions are edited: all of them for `editShare` 1,
+ * none for mode `none`, else a seeded random `editShare` of them; ascending. Evidence maps are needed for
+ * these samples only.
+ */
+export function editedSamples(n: number, mode: PoisonMode, editShare = 1, seed = 0): Int32Array {
+  if (!(editShare >= 0 && editShare <= 1)) {
+    throw new UserError(`the share of edited samples must be between 0 and 1, got ${editShare}`);
+  }
+  const count = mode === 'none' ? 0 : Math.round(editShare * n);
+  if (count === n) return Int32Array.from({ length: n }, (_, i) => i);
+  return new Rng(seed + 2)
+    .permutation(n)
+    .subarray(0, count)
+    .sort((a, b) => a - b);
+}
+
+/**
+ * Poisons the samples of `forget` (images of `shape`) given one evidence map per concept over the samples
+ * that are edited (editedSamples(n, mode, editShare, seed), in that order); the original split is left
+ * untouched.
  */
 export function poisonForgetSet(
   forget: SampleSet,
@@ -106,22 +125,20 @@ export function poisonForgetSet(
   opts: PoisonForgetOptions,
 ): PoisonedForgetSet {
   const images = selectIndices(forget.split, forget.indices);
-  const { regions, stats } = conceptRegions(maps, images.size, [shape[0], shape[1]], opts);
+  const edited = editedSamples(images.size, opts.mode, opts.editShare ?? 1, opts.seed ?? 0);
+  const nEdited = edited.length;
+  const { regions: editedRegions, stats } = conceptRegions(maps, nEdited, [shape[0], shape[1]], opts);
   const rng = new Rng(opts.seed ?? 0);
-  const editShare = opts.editShare ?? 1;
-  if (!(editShare >= 0 && editShare <= 1)) {
-    throw new UserError(`the share of edited samples must be between 0 and 1, got ${editShare}`);
-  }
   const pixels = shape[0] * shape[1];
-  const nEdited = opts.mode === 'none' ? 0 : Math.round(editShare * images.size);
-  let editRegions = regions;
+  let regions = editedRegions;
   if (nEdited < images.size) {
-    const masks = regions.masks.slice();
-    const keep = new Rng((opts.seed ?? 0) + 2).permutation(images.size).subarray(nEdited);
-    for (const i of keep) masks.fill(0, i * pixels, (i + 1) * pixels);
-    editRegions = { ...regions, masks };
+    const masks = new Uint8Array(images.size * pixels);
+    edited.forEach((sample, j) => {
+      masks.set(editedRegions.masks.subarray(j * pixels, (j + 1) * pixels), sample * pixels);
+    });
+    regions = { ...editedRegions, n: images.size, masks };
   }
-  const edited = poisonImages(images, editRegions, shape, {
+  const poisoned = poisonImages(images, regions, shape, {
     mode: opts.mode,
     fill: opts.fill,
     fillValue: opts.fillValue,
@@ -140,16 +157,17 @@ export function poisonForgetSet(
   const indices = new Int32Array(images.size);
   for (let i = 0; i < images.size; i++) indices[i] = i;
   return {
-    split: edited.split,
-    set: { split: edited.split, indices, targets, weight: forget.weight },
+    split: poisoned.split,
+    set: { split: poisoned.split, indices, targets, weight: forget.weight },
     regions,
-    donorOf: edited.donorOf,
+    donorOf: poisoned.donorOf,
     stats: {
       ...stats,
+      images: images.size,
       mode: opts.mode,
       relabel: opts.relabel,
       concepts: maps.map((m) => m.concept),
-      changedShare: edited.changedShare,
+      changedShare: poisoned.changedShare,
       edited: nEdited,
     },
   };

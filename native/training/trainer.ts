@@ -20,6 +20,11 @@ export interface TrainOptions {
   clipNorm?: number;
   /** Multiplies each variable's gradient (same order as classifier.variables()): 0 freezes a weight. */
   gradMasks?: Tensor[];
+  /**
+   * Added to the logits in the training loss only (logit adjustment, Menon et al. 2021): log(π_train / π)
+   * per class makes the model learn the posterior under the prior π rather than the training mix's.
+   */
+  logitOffset?: readonly number[];
 }
 
 export interface StepProgress {
@@ -47,6 +52,7 @@ export interface LoopOptions {
 export class Trainer {
   private readonly optimizer: tf.Optimizer;
   private readonly vars: tf.Variable[];
+  private readonly offset: Tensor | null;
   readonly batchSize: number;
 
   constructor(
@@ -61,6 +67,11 @@ export class Trainer {
     if (opts.gradMasks && opts.gradMasks.length !== this.vars.length) {
       throw new Error(`gradMasks has ${opts.gradMasks.length} entries for ${this.vars.length} variables`);
     }
+    const k = classifier.info.numClasses;
+    if (opts.logitOffset && opts.logitOffset.length !== k) {
+      throw new Error(`logitOffset has ${opts.logitOffset.length} entries for ${k} classes`);
+    }
+    this.offset = opts.logitOffset ? tf.keep(tf.tensor1d([...opts.logitOffset])) : null;
   }
 
   /** One optimisation step; returns the batch loss as a scalar tensor (the caller disposes it). */
@@ -69,7 +80,8 @@ export class Trainer {
     return tf.tidy(() => {
       const y = tf.oneHot(tf.tensor1d(batch.targets, 'int32'), k);
       const lossFn = (): tf.Scalar => {
-        const logits = this.classifier.logits(batch.x, true);
+        const raw = this.classifier.logits(batch.x, true);
+        const logits = this.offset ? tf.add(raw, this.offset) : raw;
         if (batch.uniform) return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
         const w = tf.tensor1d(batch.weights);
         const ce = tf.losses.softmaxCrossEntropy(y, logits, undefined, 0, tf.Reduction.NONE);
@@ -132,6 +144,7 @@ export class Trainer {
 
   dispose(): void {
     this.optimizer.dispose();
+    this.offset?.dispose();
   }
 }
 

@@ -220,6 +220,10 @@ describe('concept poisoning methods on a small MNIST slice', () => {
         methodByName(name).run(original, task, { mode: 'smudge' }, { seed: 1 }),
         (e: Error) => e instanceof UserError && /mode .* must be mask, patch or none/.test(e.message),
       );
+      await assert.rejects(
+        methodByName(name).run(original, task, { ...CHEAP, prior_shift: -1 }, { seed: 1 }),
+        (e: Error) => e instanceof UserError && /prior_shift .* must be 0 or more/.test(e.message),
+      );
     }
   });
 });

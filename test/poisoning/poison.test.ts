@@ -9,6 +9,7 @@ import {
   blurImage,
   conceptRegions,
   dilateMask,
+  editedSamples,
   meanPixel,
   poisonForgetSet,
   poisonImages,
@@ -238,5 +239,58 @@ describe('poisoned labels and the poisoned forget set', () => {
     assert.equal(p.stats.mode, 'mask');
     assert.equal(p.stats.relabel, 'targeted');
     assert.ok(Math.abs(p.stats.meanArea - 1 / 36) < 1e-12);
+  });
+
+  it('edits only the chosen share of the samples, with maps over those samples only', () => {
+    const n = 6;
+    const split = images(n);
+    const forget: SampleSet = {
+      split,
+      indices: Int32Array.from({ length: n }, (_, i) => i),
+      targets: new Int32Array(n).fill(3),
+      weight: 1,
+    };
+    const edited = editedSamples(n, 'mask', 0.5, 4);
+    assert.equal(edited.length, 3);
+    assert.equal(new Set(edited).size, 3);
+    assert.ok(
+      edited.every((v, i) => v >= 0 && v < n && (i === 0 || v > edited[i - 1])),
+      'ascending',
+    );
+    assert.deepEqual(editedSamples(n, 'mask', 0.5, 4), edited, 'seeded');
+    assert.deepEqual(Array.from(editedSamples(n, 'patch', 1, 4)), [0, 1, 2, 3, 4, 5]);
+    assert.equal(editedSamples(n, 'none', 1, 4).length, 0);
+    assert.throws(() => editedSamples(n, 'mask', 1.5), UserError);
+    // Edited sample j loses pixel j (the j-th map of the edited samples).
+    const map = spotMap('a', 3, [[0], [1], [2]]);
+    const opts = {
+      mode: 'mask' as const,
+      relabel: 'targeted' as const,
+      numClasses: 4,
+      forgetClass: 3,
+      donorClass: 1,
+      fillValue: [0, 0, 0],
+      topFraction: 1 / 36,
+      dilate: 0,
+      editShare: 0.5,
+      seed: 4,
+    };
+    const p = poisonForgetSet(forget, [H, W, C], [map], opts);
+    assert.equal(p.stats.edited, 3);
+    assert.equal(p.stats.images, n);
+    assert.ok(Math.abs(p.stats.meanArea - 1 / 36) < 1e-12, 'area over the edited samples');
+    for (let i = 0; i < n; i++) {
+      const j = edited.indexOf(i);
+      assert.deepEqual(maskPixels(p.regions.masks, i), j < 0 ? [] : [j]);
+      for (let q = 0; q < PER; q++) {
+        const want: number = j >= 0 && Math.floor(q / C) === j ? 0 : split.pixels[i * PER + q];
+        assert.equal(p.split.pixels[i * PER + q], want);
+      }
+    }
+    assert.deepEqual(Array.from(p.set.targets), new Array(n).fill(1), 'every sample is relabelled');
+    // Maps over all six samples do not fit three edited ones.
+    assert.throws(() =>
+      poisonForgetSet(forget, [H, W, C], [spotMap('a', n, [[], [], [], [], [], []])], opts),
+    );
   });
 });

@@ -7,7 +7,7 @@ import { CancelledError } from '../../native/errors';
 import { accuracy, predictions } from '../../native/metrics/accuracy';
 import { Classifier } from '../../native/models/classifier';
 import { CNN_ARCHS, buildCnn } from '../../native/models/cnn';
-import { wholeSplit } from '../../native/training/samples';
+import { buildBatch, planEpoch, wholeSplit } from '../../native/training/samples';
 import { Trainer } from '../../native/training/trainer';
 import { barsDataset } from '../helpers/tinyData';
 
@@ -94,6 +94,51 @@ describe('trainer', () => {
       CancelledError,
     );
     t.dispose();
+    c.dispose();
+  });
+
+  it('adds the logit offset to the training loss only', () => {
+    // A linear model (no dropout), so training-mode logits are the inference logits.
+    const model = tf.sequential({
+      layers: [
+        tf.layers.flatten({ inputShape: [8, 8, 1], name: 'flat' }),
+        tf.layers.dense({ units: 4, name: 'head', kernelInitializer: 'glorotNormal' }),
+      ],
+    });
+    const c = new Classifier(model);
+    const set = wholeSplit(ds.train);
+    const plan = planEpoch([set], new Rng(3));
+    const batch = buildBatch([set], plan, 0, 16, [8, 8, 1]);
+    const offset = [0.7, -0.2, 0, 1.5];
+    const frozen = c.model.getWeights().map((w) => w.dataSync().slice());
+    // Learning rate 0: the step only reports the loss.
+    const t = new Trainer(c, { lr: 0, optimizer: 'sgd', logitOffset: offset });
+    const loss = t.step(batch);
+    const got = loss.dataSync()[0];
+    loss.dispose();
+    // Reference: cross-entropy of logits + offset, computed by hand from the softmax.
+    const logits = c.logits(batch.x);
+    const z = logits.arraySync() as number[][];
+    logits.dispose();
+    let want = 0;
+    z.forEach((row, i) => {
+      const shifted = row.map((v, j) => v + offset[j]);
+      const m = Math.max(...shifted);
+      const lse = m + Math.log(shifted.reduce((a, v) => a + Math.exp(v - m), 0));
+      want += lse - shifted[batch.targets[i]];
+    });
+    want /= z.length;
+    assert.ok(Math.abs(got - want) < 1e-5, `loss ${got} vs ${want}`);
+    // Without the offset the same batch has another loss; the weights did not move.
+    const plain = new Trainer(c, { lr: 0, optimizer: 'sgd' });
+    const l2 = plain.step(batch);
+    assert.ok(Math.abs(l2.dataSync()[0] - want) > 1e-3);
+    l2.dispose();
+    c.model.getWeights().forEach((w, i) => assert.deepEqual(w.dataSync(), frozen[i]));
+    assert.throws(() => new Trainer(c, { logitOffset: [0, 1] }), /2 entries for 4 classes/);
+    batch.x.dispose();
+    t.dispose();
+    plain.dispose();
     c.dispose();
   });
 });
