@@ -7,7 +7,6 @@ import type { ImageDataset } from '../data/types';
 import { type BackendReport, initBackend } from '../engine/backend/select';
 import { UserError } from '../errors';
 import {
-  type ChainCheck,
   type CheckpointRow,
   type DatasetRow,
   type Db,
@@ -18,22 +17,24 @@ import {
   loadDataset,
   requireCurrentCheckpoint,
   requireImageModel,
-  verifyEventChain,
 } from '../store';
 import { loadCheckpointClassifier } from '../store/modelCodec';
 import { type Evaluation, evaluate } from '../unlearning/evaluate';
 import { resolveClass } from '../unlearning/task';
+import {
+  type FileChecks,
+  type MetricsComparison,
+  allPassed,
+  compareWithRuns,
+  fileChecks,
+  valueDiff,
+} from './storedChecks';
 
-/** Recomputed metrics match stored ones when no value differs by more than this. */
-export const VERIFY_TOLERANCE = 1e-6;
+export { type MetricsComparison, VERIFY_TOLERANCE } from './storedChecks';
 
 /** The largest absolute difference between two evaluations (infinite when one lacks a value). */
 export function metricsDiff(a: Evaluation, b: Evaluation): number {
   let max = 0;
-  const d = (x: number | null | undefined, y: number | null | undefined) => {
-    if (x == null || y == null) return x == null && y == null ? 0 : Number.POSITIVE_INFINITY;
-    return Math.abs(x - y);
-  };
   for (const key of [
     'test_acc',
     'forget_train_acc',
@@ -43,27 +44,18 @@ export function metricsDiff(a: Evaluation, b: Evaluation): number {
     'mia_forget_rate',
     'mia_attack_acc',
   ] as const) {
-    max = Math.max(max, d(a[key], b[key]));
+    max = Math.max(max, valueDiff(a[key], b[key]));
   }
   const n = Math.max(a.per_class_test_acc.length, b.per_class_test_acc.length);
-  for (let i = 0; i < n; i++) max = Math.max(max, d(a.per_class_test_acc[i], b.per_class_test_acc[i]));
+  for (let i = 0; i < n; i++)
+    max = Math.max(max, valueDiff(a.per_class_test_acc[i], b.per_class_test_acc[i]));
   return max;
 }
 
-export interface MetricsComparison {
-  runId: number;
-  /** Whether the run stored these metrics for its output or its input checkpoint. */
-  as: 'output' | 'input';
-  maxAbsDiff: number;
-  matches: boolean;
-}
-
-export interface CheckpointVerification {
+/** The file's checks (FileChecks), the checkpoint's metrics recomputed, and whether all passed. */
+export interface CheckpointVerification extends FileChecks {
   ok: boolean;
   backend: BackendReport;
-  integrity: string[];
-  foreignKeyViolations: number;
-  auditTrail: ChainCheck;
   checkpoint: CheckpointRow;
   dataset: DatasetRow;
   forgetClass: number;
@@ -89,11 +81,7 @@ export async function verifyCheckpoint(
   db: Db,
   opts: VerifyCheckpointOptions = {},
 ): Promise<CheckpointVerification> {
-  const integrity = (db.pragma('integrity_check') as { integrity_check: string }[]).map(
-    (r) => r.integrity_check,
-  );
-  const foreignKeyViolations = (db.pragma('foreign_key_check') as unknown[]).length;
-  const auditTrail = verifyEventChain(db);
+  const checks = fileChecks(db);
   const checkpoint = requireImageModel(
     opts.checkpointId !== undefined ? getCheckpoint(db, opts.checkpointId) : requireCurrentCheckpoint(db),
     'verification (recomputing the metrics)',
@@ -137,34 +125,18 @@ export async function verifyCheckpoint(
   } finally {
     classifier.dispose();
   }
-  const comparisons: MetricsComparison[] = [];
-  const compare = (
-    runId: number,
-    as: 'output' | 'input',
-    stored: Evaluation | null,
-    cls: number,
-    s: number,
-  ) => {
-    if (!stored || cls !== forgetClass || s !== seed) return;
-    const diff = metricsDiff(metrics, stored);
-    comparisons.push({ runId, as, maxAbsDiff: diff, matches: diff <= VERIFY_TOLERANCE });
-  };
-  if (producer) compare(producer.id, 'output', producer.metrics, producer.forgetClass, producer.seed);
-  for (const r of listRuns(db).filter((r) => r.inputCheckpointId === checkpoint.id)) {
-    compare(r.id, 'input', r.baselineMetrics, r.forgetClass, r.seed);
-  }
-  const ok =
-    integrity.length === 1 &&
-    integrity[0] === 'ok' &&
-    foreignKeyViolations === 0 &&
-    auditTrail.ok &&
-    comparisons.every((c) => c.matches);
+  const comparisons = compareWithRuns(
+    metrics,
+    forgetClass,
+    seed,
+    producer,
+    listRuns(db).filter((r) => r.inputCheckpointId === checkpoint.id),
+    { diff: metricsDiff, output: (r) => r.metrics, input: (r) => r.baselineMetrics },
+  );
   return {
-    ok,
+    ok: allPassed(checks, comparisons),
     backend,
-    integrity,
-    foreignKeyViolations,
-    auditTrail,
+    ...checks,
     checkpoint,
     dataset: datasetRow,
     forgetClass,

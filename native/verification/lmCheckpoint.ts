@@ -11,7 +11,6 @@ import { type LmEvaluation, evaluateLm } from '../llm/evaluation/evaluate';
 import { recipeForConfig } from '../llm/training/defaultRecipe';
 import { makeLmTask } from '../llm/unlearning/task';
 import {
-  type ChainCheck,
   type CheckpointRow,
   type DatasetRow,
   type Db,
@@ -19,10 +18,16 @@ import {
   getRun,
   listRuns,
   loadTextDataset,
-  verifyEventChain,
 } from '../store';
 import { loadCheckpointLm } from '../store/lmCodec';
-import { type MetricsComparison, VERIFY_TOLERANCE } from './checkpoint';
+import {
+  type FileChecks,
+  type MetricsComparison,
+  allPassed,
+  compareWithRuns,
+  fileChecks,
+  valueDiff,
+} from './storedChecks';
 
 /** The language-model metrics, in the order they are reported. */
 export const LM_METRIC_KEYS = [
@@ -37,22 +42,14 @@ export const LM_METRIC_KEYS = [
 /** The largest absolute difference between two evaluations (infinite when only one has a value). */
 export function lmMetricsDiff(a: LmEvaluation, b: LmEvaluation): number {
   let max = 0;
-  for (const key of LM_METRIC_KEYS) {
-    const x = a[key];
-    const y = b[key];
-    const d =
-      x == null || y == null ? (x == null && y == null ? 0 : Number.POSITIVE_INFINITY) : Math.abs(x - y);
-    max = Math.max(max, d);
-  }
+  for (const key of LM_METRIC_KEYS) max = Math.max(max, valueDiff(a[key], b[key]));
   return max;
 }
 
-export interface LmCheckpointVerification {
+/** The file's checks (FileChecks), the checkpoint's metrics recomputed, and whether all passed. */
+export interface LmCheckpointVerification extends FileChecks {
   ok: boolean;
   backend: BackendReport;
-  integrity: string[];
-  foreignKeyViolations: number;
-  auditTrail: ChainCheck;
   checkpoint: CheckpointRow;
   dataset: DatasetRow;
   forgetClass: number;
@@ -72,11 +69,7 @@ export async function verifyLmCheckpoint(
 ): Promise<LmCheckpointVerification> {
   if (checkpoint.modelKind !== 'lm')
     throw new UserError(`checkpoint ${checkpoint.id} is not a language model`);
-  const integrity = (db.pragma('integrity_check') as { integrity_check: string }[]).map(
-    (r) => r.integrity_check,
-  );
-  const foreignKeyViolations = (db.pragma('foreign_key_check') as unknown[]).length;
-  const auditTrail = verifyEventChain(db);
+  const checks = fileChecks(db);
   const datasetRow = getDataset(db, checkpoint.datasetId);
   const corpus = loadTextDataset(db, datasetRow.id);
   const producer = checkpoint.runId !== null ? getRun(db, checkpoint.runId) : undefined;
@@ -112,32 +105,15 @@ export async function verifyLmCheckpoint(
   } finally {
     model.dispose();
   }
-  const comparisons: MetricsComparison[] = [];
-  const compare = (
-    runId: number,
-    as: 'output' | 'input',
-    stored: LmEvaluation | null,
-    cls: number,
-    s: number,
-  ) => {
-    if (!stored || cls !== classIndex || s !== seed) return;
-    const diff = lmMetricsDiff(metrics, stored);
-    comparisons.push({ runId, as, maxAbsDiff: diff, matches: diff <= VERIFY_TOLERANCE });
-  };
-  if (producer) compare(producer.id, 'output', producer.lmMetrics, producer.forgetClass, producer.seed);
-  for (const r of consumers) compare(r.id, 'input', r.lmBaselineMetrics, r.forgetClass, r.seed);
-  const ok =
-    integrity.length === 1 &&
-    integrity[0] === 'ok' &&
-    foreignKeyViolations === 0 &&
-    auditTrail.ok &&
-    comparisons.every((c) => c.matches);
+  const comparisons = compareWithRuns(metrics, classIndex, seed, producer, consumers, {
+    diff: lmMetricsDiff,
+    output: (r) => r.lmMetrics,
+    input: (r) => r.lmBaselineMetrics,
+  });
   return {
-    ok,
+    ok: allPassed(checks, comparisons),
     backend,
-    integrity,
-    foreignKeyViolations,
-    auditTrail,
+    ...checks,
     checkpoint,
     dataset: datasetRow,
     forgetClass: classIndex,

@@ -7,45 +7,40 @@ import * as path from 'node:path';
 import { UserError } from '../../errors';
 import { avgGap } from '../../metrics/gap';
 import {
-  type Db,
   type EventRow,
   type RequestRow,
   type RunMetrics,
   getCheckpoint,
-  getDataset,
-  getRequest,
   getRun,
-  lineage,
-  listEvents,
-  listRuns,
   loadArtifacts,
   loadDataset,
   read,
-  verifyEventChain,
   withProject,
 } from '../../store';
+import type { Db } from '../../store';
 import type { Evaluation } from '../../unlearning/evaluate';
 import { allMethods } from '../../unlearning/registry';
-import type { MethodOptions } from '../../unlearning/types';
 import { out, parseCommand, requiredInt, say } from './args';
 import { renderCertificateHtml } from './certificateHtml';
+import {
+  type CertificateModel,
+  type CertificateProject,
+  type CertificateRun,
+  type RunKind,
+  readRunRecord,
+} from './certificateRecord';
 import { buildLmCertificate } from './lmCertificate';
 import { renderLmCertificateHtml } from './lmCertificateHtml';
 
 export const CERTIFICATE_USAGE = 'certificate P --run ID --out FILE.html';
 
-export interface CertificateModel {
-  checkpointId: number;
-  contentHash: string;
-  label: string;
-  createdAt: string;
-}
+export type { CertificateModel } from './certificateRecord';
 
 export interface CertificateData {
   kind: 'unlearn-studio-certificate';
   version: 1;
   generatedAt: string;
-  project: { file: string; auditTrailIntact: boolean; auditTrailEvents: number };
+  project: CertificateProject;
   request: RequestRow;
   dataset: {
     id: number;
@@ -56,21 +51,7 @@ export interface CertificateData {
     sizes: { train: number; test: number; heldout: number };
     hashVerified: true;
   };
-  run: {
-    id: number;
-    method: string;
-    methodSummary: string;
-    parameters: MethodOptions;
-    seed: number;
-    forgetClass: number;
-    attempts: number;
-    createdAt: string;
-    startedAt: string | null;
-    finishedAt: string | null;
-    seconds: number;
-    /** Whether this run's model became the current one and honoured the request. */
-    honoursRequest: boolean;
-  };
+  run: CertificateRun;
   /** The model the run started from, and the first model of its lineage. */
   before: CertificateModel & { metrics: Evaluation };
   original: CertificateModel;
@@ -82,41 +63,27 @@ export interface CertificateData {
   events: EventRow[];
 }
 
-function model(db: Db, id: number): CertificateModel {
-  const c = getCheckpoint(db, id);
-  loadArtifacts(db, id); // checks the weights' and the checkpoint's hashes
-  return { checkpointId: c.id, contentHash: c.contentHash, label: c.label, createdAt: c.createdAt };
-}
+const IMAGE_RUN: RunKind = {
+  hasMetrics: (r) => r.metrics !== null && r.baselineMetrics !== null,
+  loadDataset,
+  loadArtifacts,
+  summaryOf: (method) => allMethods().find((m) => m.name === method)?.summary ?? '',
+  seconds: (r) => r.metrics?.seconds ?? 0,
+};
 
 export function buildCertificate(db: Db, file: string, runId: number): CertificateData {
   return read(db, () => {
-    const run = getRun(db, runId);
-    if (
-      run.status !== 'succeeded' ||
-      !run.metrics ||
-      !run.baselineMetrics ||
-      run.outputCheckpointId === null
-    ) {
-      throw new UserError(`run ${runId} has status ${run.status}: a certificate needs a succeeded run`);
-    }
-    const request = getRequest(db, run.requestId);
-    const datasetRow = getDataset(db, getCheckpoint(db, run.inputCheckpointId).datasetId);
-    loadDataset(db, datasetRow.id); // checks every blob's hash and the dataset's content hash
-    const retrainRun = listRuns(db, { requestId: request.id })
-      .filter((r) => r.method === 'retrain' && r.status === 'succeeded' && r.id !== run.id && r.metrics)
-      .pop();
-    const chain = verifyEventChain(db);
-    const root = lineage(db, run.inputCheckpointId).pop()!;
-    // This run's events and the request's own (not those of other runs for the same request).
-    const events = listEvents(db, { runId, requestId: request.id }).filter(
-      (e) => e.runId === runId || e.runId === null,
-    );
+    const r = readRunRecord(db, file, runId, IMAGE_RUN);
+    const { run, datasetRow } = r;
+    const metrics = run.metrics!;
+    const baseline = run.baselineMetrics!;
+    const retrainMetrics = r.retrainRun?.metrics;
     return {
       kind: 'unlearn-studio-certificate',
       version: 1,
       generatedAt: new Date().toISOString(),
-      project: { file: path.resolve(file), auditTrailIntact: chain.ok, auditTrailEvents: chain.count },
-      request,
+      project: r.project,
+      request: r.request,
       dataset: {
         id: datasetRow.id,
         name: datasetRow.name,
@@ -126,34 +93,21 @@ export function buildCertificate(db: Db, file: string, runId: number): Certifica
         sizes: datasetRow.sizes,
         hashVerified: true,
       },
-      run: {
-        id: run.id,
-        method: run.method,
-        methodSummary: allMethods().find((m) => m.name === run.method)?.summary ?? '',
-        parameters: run.parameters,
-        seed: run.seed,
-        forgetClass: run.forgetClass,
-        attempts: run.attempts,
-        createdAt: run.createdAt,
-        startedAt: run.startedAt,
-        finishedAt: run.finishedAt,
-        seconds: run.metrics.seconds,
-        honoursRequest: request.honouredByRunId === run.id,
-      },
-      before: { ...model(db, run.inputCheckpointId), metrics: run.baselineMetrics },
-      original: model(db, root.id),
-      after: { ...model(db, run.outputCheckpointId), metrics: run.metrics },
+      run: r.runInfo,
+      before: { ...r.before, metrics: baseline },
+      original: r.original,
+      after: { ...r.after, metrics },
       retrain:
-        retrainRun?.metrics && retrainRun.outputCheckpointId !== null
+        r.retrain && r.retrainRun && retrainMetrics
           ? {
-              ...model(db, retrainRun.outputCheckpointId),
-              runId: retrainRun.id,
-              metrics: retrainRun.metrics,
-              avgGapAfter: avgGap(run.metrics, retrainRun.metrics),
-              avgGapBefore: avgGap(run.baselineMetrics, retrainRun.metrics),
+              ...r.retrain,
+              runId: r.retrainRun.id,
+              metrics: retrainMetrics,
+              avgGapAfter: avgGap(metrics, retrainMetrics),
+              avgGapBefore: avgGap(baseline, retrainMetrics),
             }
           : null,
-      events,
+      events: r.events,
     };
   });
 }

@@ -2,9 +2,10 @@
  * The certificate as one self-contained, printable HTML page: inline CSS, an inline SVG chart, no
  * script, no external resource. Every value from the project file is HTML-escaped.
  */
-import type { EventRow } from '../../store';
+import type { EventRow, RequestRow } from '../../store';
 import type { Evaluation } from '../../unlearning/evaluate';
-import type { CertificateData, CertificateModel } from './certificate';
+import type { CertificateData } from './certificate';
+import type { CertificateModel, CertificateProject, CertificateRun } from './certificateRecord';
 
 export function esc(v: unknown): string {
   return String(v)
@@ -129,6 +130,54 @@ export function eventRows(events: EventRow[]): string {
 }
 
 /** The page's inline CSS (shared by the image and language-model certificates). */
+/** The request section; `what` names the thing to forget ('Class', 'Subject'). */
+export function requestSection(request: RequestRow, name: string, what: string): string {
+  return `<h2>The request</h2>
+<table>
+<tr><th>Request</th><td>${esc(request.id)}</td></tr>
+<tr><th>Requested by</th><td>${esc(request.requester)}</td></tr>
+<tr><th>${esc(what)} to forget</th><td>“${esc(name)}” (class number ${esc(request.classIndex)})</td></tr>
+<tr><th>Recorded</th><td>${esc(when(request.createdAt))}</td></tr>
+<tr><th>Status</th><td>${esc(request.status)}${request.honouredByRunId ? ` by run ${esc(request.honouredByRunId)} on ${esc(when(request.honouredAt))}` : ''}</td></tr>
+</table>`;
+}
+
+/** The rows of the models involved: original (when it is not the input), before, after, retrained. */
+export function modelRows(d: {
+  original: CertificateModel;
+  before: CertificateModel;
+  after: CertificateModel;
+  retrain: (CertificateModel & { runId: number }) | null;
+}): string {
+  return `${d.original.checkpointId !== d.before.checkpointId ? modelRow('Original model', d.original) : ''}
+${modelRow('Model before', d.before)}
+${modelRow('Model after', d.after)}
+${d.retrain ? modelRow(`Retrained reference (run ${d.retrain.runId})`, d.retrain) : ''}`;
+}
+
+/** "What was done": the method, its parameters' rows, the seed and the run's times. */
+export function runSection(run: CertificateRun, params: string): string {
+  return `<h2>What was done</h2>
+<table>
+<tr><th>Method</th><td><strong>${esc(run.method)}</strong>${run.methodSummary ? ` — ${esc(run.methodSummary)}` : ''}</td></tr>
+${params}
+<tr><th>Random seed</th><td>${esc(run.seed)}</td></tr>
+<tr><th>Queued</th><td>${esc(when(run.createdAt))}</td></tr>
+<tr><th>Started</th><td>${esc(when(run.startedAt))}${run.attempts > 1 ? ` (attempt ${esc(run.attempts)})` : ''}</td></tr>
+<tr><th>Finished</th><td>${esc(when(run.finishedAt))} (${esc(run.seconds.toFixed(1))} s of computation)</td></tr>
+</table>`;
+}
+
+/** The audit trail: whether its hash chain is intact, and the run's events. */
+export function auditSection(project: CertificateProject, events: EventRow[]): string {
+  return `<h2>Audit trail</h2>
+<p>The project's audit trail holds ${esc(project.auditTrailEvents)} events; its hash chain is ${project.auditTrailIntact ? '<span class="ok">intact</span>' : '<span class="bad">BROKEN: the trail was modified outside Unlearn Studio</span>'}.</p>
+<table>
+<tr><th>When</th><th>What</th><th>Who</th><th>Event hash</th></tr>
+${eventRows(events)}
+</table>`;
+}
+
 export const CERTIFICATE_STYLE = `<style>
   body { font-family: Helvetica, Arial, sans-serif; color: #24292f; max-width: 820px; margin: 2em auto; padding: 0 1.5em; line-height: 1.45; }
   h1 { font-size: 1.6em; margin-bottom: 0.1em; }
@@ -184,34 +233,16 @@ ${CERTIFICATE_STYLE}</head>
 <p>${esc(service)}</p>
 </div>
 
-<h2>The request</h2>
-<table>
-<tr><th>Request</th><td>${esc(d.request.id)}</td></tr>
-<tr><th>Requested by</th><td>${esc(d.request.requester)}</td></tr>
-<tr><th>Class to forget</th><td>“${esc(cls)}” (class number ${esc(d.request.classIndex)})</td></tr>
-<tr><th>Recorded</th><td>${esc(when(d.request.createdAt))}</td></tr>
-<tr><th>Status</th><td>${esc(d.request.status)}${d.request.honouredByRunId ? ` by run ${esc(d.request.honouredByRunId)} on ${esc(when(d.request.honouredAt))}` : ''}</td></tr>
-</table>
+${requestSection(d.request, cls, 'Class')}
 
 <h2>Data and models</h2>
 <table>
 <tr><th>Dataset</th><td>${esc(d.dataset.name)}: ${esc(d.dataset.sizes.train)} training, ${esc(d.dataset.sizes.test)} test and ${esc(d.dataset.sizes.heldout)} held-out images of ${esc(d.dataset.shape.join('×'))} pixels, ${esc(d.dataset.classNames.length)} classes<br><span class="hash">sha256 ${esc(d.dataset.contentHash)}</span></td></tr>
-${d.original.checkpointId !== d.before.checkpointId ? modelRow('Original model', d.original) : ''}
-${modelRow('Model before', d.before)}
-${modelRow('Model after', d.after)}
-${d.retrain ? modelRow(`Retrained reference (run ${d.retrain.runId})`, d.retrain) : ''}
+${modelRows(d)}
 </table>
 <p class="muted">Every hash above was recomputed from the stored data when this certificate was made and matched.</p>
 
-<h2>What was done</h2>
-<table>
-<tr><th>Method</th><td><strong>${esc(d.run.method)}</strong>${d.run.methodSummary ? ` — ${esc(d.run.methodSummary)}` : ''}</td></tr>
-${params}
-<tr><th>Random seed</th><td>${esc(d.run.seed)}</td></tr>
-<tr><th>Queued</th><td>${esc(when(d.run.createdAt))}</td></tr>
-<tr><th>Started</th><td>${esc(when(d.run.startedAt))}${d.run.attempts > 1 ? ` (attempt ${esc(d.run.attempts)})` : ''}</td></tr>
-<tr><th>Finished</th><td>${esc(when(d.run.finishedAt))} (${esc(d.run.seconds.toFixed(1))} s of computation)</td></tr>
-</table>
+${runSection(d.run, params)}
 
 <h2>Results</h2>
 <table class="metrics">
@@ -224,12 +255,7 @@ ${d.retrain ? `<p>Average distance to the model retrained from scratch without �
 <p class="muted">Share of new (test) images of each class that the model recognises; the removed class is highlighted.</p>
 ${perClassChart(d.dataset.classNames, d.run.forgetClass, series)}
 
-<h2>Audit trail</h2>
-<p>The project's audit trail holds ${esc(d.project.auditTrailEvents)} events; its hash chain is ${d.project.auditTrailIntact ? '<span class="ok">intact</span>' : '<span class="bad">BROKEN: the trail was modified outside Unlearn Studio</span>'}.</p>
-<table>
-<tr><th>When</th><th>What</th><th>Who</th><th>Event hash</th></tr>
-${eventRows(d.events)}
-</table>
+${auditSection(d.project, d.events)}
 
 <footer>
 <p>Project file: <span class="hash">${esc(d.project.file)}</span>. To check this certificate, run <code>unlearn verify ${esc(d.project.file)} --checkpoint ${esc(d.after.checkpointId)}</code>: it recomputes the hashes and the measures from the project file.</p>

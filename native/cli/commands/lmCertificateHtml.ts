@@ -4,7 +4,16 @@
  * measures and example answers instead of accuracies. Every value from the project file is escaped.
  */
 import type { LmEvaluation } from '../../llm/evaluation/evaluate';
-import { CERTIFICATE_STYLE, esc, eventRows, modelRow, pct, when } from './certificateHtml';
+import {
+  CERTIFICATE_STYLE,
+  auditSection,
+  esc,
+  modelRows,
+  pct,
+  requestSection,
+  runSection,
+  when,
+} from './certificateHtml';
 import type { LmAnswer, LmCertificateData } from './lmCertificate';
 
 type Measure = { key: keyof LmEvaluation; label: string; better: string; percent: boolean };
@@ -95,34 +104,16 @@ ${CERTIFICATE_STYLE}</head>
 <p>${esc(service)}</p>
 </div>
 
-<h2>The request</h2>
-<table>
-<tr><th>Request</th><td>${esc(d.request.id)}</td></tr>
-<tr><th>Requested by</th><td>${esc(d.request.requester)}</td></tr>
-<tr><th>Subject to forget</th><td>“${esc(cls)}” (class number ${esc(d.request.classIndex)})</td></tr>
-<tr><th>Recorded</th><td>${esc(when(d.request.createdAt))}</td></tr>
-<tr><th>Status</th><td>${esc(d.request.status)}${d.request.honouredByRunId ? ` by run ${esc(d.request.honouredByRunId)} on ${esc(when(d.request.honouredAt))}` : ''}</td></tr>
-</table>
+${requestSection(d.request, cls, 'Subject')}
 
 <h2>Data and models</h2>
 <table>
 <tr><th>Dataset</th><td>${esc(d.dataset.name)}: ${esc(d.dataset.sizes.train)} training texts, ${esc(d.dataset.sizes.paraphrase)} held-out reworded questions and ${esc(d.dataset.sizes.heldout)} held-out generic texts, ${esc(d.dataset.classNames.length)} classes<br><span class="hash">sha256 ${esc(d.dataset.contentHash)}</span></td></tr>
-${d.original.checkpointId !== d.before.checkpointId ? modelRow('Original model', d.original) : ''}
-${modelRow('Model before', d.before)}
-${modelRow('Model after', d.after)}
-${d.retrain ? modelRow(`Retrained reference (run ${d.retrain.runId})`, d.retrain) : ''}
+${modelRows(d)}
 </table>
 <p class="muted">Every hash above was recomputed from the stored data when this certificate was made and matched.</p>
 
-<h2>What was done</h2>
-<table>
-<tr><th>Method</th><td><strong>${esc(d.run.method)}</strong>${d.run.methodSummary ? ` — ${esc(d.run.methodSummary)}` : ''}</td></tr>
-${params}
-<tr><th>Random seed</th><td>${esc(d.run.seed)}</td></tr>
-<tr><th>Queued</th><td>${esc(when(d.run.createdAt))}</td></tr>
-<tr><th>Started</th><td>${esc(when(d.run.startedAt))}${d.run.attempts > 1 ? ` (attempt ${esc(d.run.attempts)})` : ''}</td></tr>
-<tr><th>Finished</th><td>${esc(when(d.run.finishedAt))} (${esc(d.run.seconds.toFixed(1))} s of computation)</td></tr>
-</table>
+${runSection(d.run, params)}
 
 <h2>Results</h2>
 <table class="metrics">
@@ -138,12 +129,7 @@ ${d.retrain ? '' : '<p class="muted">No model retrained from scratch exists for 
 ${answerRows(d.before.answers, d.after.answers)}
 </table>
 
-<h2>Audit trail</h2>
-<p>The project's audit trail holds ${esc(d.project.auditTrailEvents)} events; its hash chain is ${d.project.auditTrailIntact ? '<span class="ok">intact</span>' : '<span class="bad">BROKEN: the trail was modified outside Unlearn Studio</span>'}.</p>
-<table>
-<tr><th>When</th><th>What</th><th>Who</th><th>Event hash</th></tr>
-${eventRows(d.events)}
-</table>
+${auditSection(d.project, d.events)}
 
 <footer>
 <p>Project file: <span class="hash">${esc(d.project.file)}</span>.</p>
