@@ -12,25 +12,21 @@ import { DEFAULT_RECIPE } from '../models/spec';
 import {
   type LmRunMetrics,
   type RunMetrics,
-  currentCheckpointId,
   getCheckpoint,
-  getRequest,
   getRun,
   loadDataset,
   openProject,
   saveCheckpoint,
-  setCurrentCheckpoint,
-  write,
 } from '../store';
 import { classifierToArtifacts, loadCheckpointClassifier } from '../store/modelCodec';
-import { honourRequest } from '../store/requests';
-import { completeRun, endRun, ownsRun } from '../store/runs';
+import { endRun, ownsRun } from '../store/runs';
 import { evaluate } from '../unlearning/evaluate';
 import { methodByName } from '../unlearning/registry';
 import { makeTask } from '../unlearning/task';
 import { checkpointCancel } from './cancelPoint';
 import { executeLmRun } from './executeLm';
 import type { ErrorKind, LogLevel } from './protocol';
+import { type RunOutcome, recordRunOutcome, runMethodTimed } from './runOutcome';
 import { storedTaskConcepts } from './taskConcepts';
 
 export interface ExecuteHooks {
@@ -38,12 +34,8 @@ export interface ExecuteHooks {
   log(level: LogLevel, message: string): void;
 }
 
-export interface ExecuteResult {
-  runId: number;
-  outputCheckpointId: number;
+export interface ExecuteResult extends RunOutcome {
   metrics: RunMetrics | LmRunMetrics;
-  /** Whether the output became the current checkpoint and honoured the request. */
-  applied: boolean;
 }
 
 /** Thrown (as the abort reason) when the controlling process went away: the run ends `interrupted`. */
@@ -112,27 +104,18 @@ export async function executeRun(
     const baseline = evaluate(original, dataset, run.forgetClass, run.seed);
     await checkpointCancel(signal);
 
-    const t0 = performance.now();
-    const model = await method.run(original, task, run.parameters, {
-      seed: run.seed,
-      signal,
-      onProgress: (p) =>
-        hooks.progress(p.stage, p.fraction, p.loss === undefined ? undefined : { loss: p.loss }),
-    });
+    const { model, seconds } = await runMethodTimed(run, signal, hooks, (ctx) =>
+      method.run(original, task, run.parameters, ctx),
+    );
     disposables.push(model);
-    const seconds = (performance.now() - t0) / 1000;
     await checkpointCancel(signal);
     hooks.progress('evaluate-output', 1);
     const metrics: RunMetrics = { ...evaluate(model, dataset, run.forgetClass, run.seed), seconds };
     const artifacts = await classifierToArtifacts(model);
     await checkpointCancel(signal);
 
-    const result = write(db, () => {
-      // The request is honoured and the output made current only if nothing moved meanwhile: the
-      // request is still open and the current checkpoint is still this run's input.
-      const request = getRequest(db, run.requestId);
-      const applied = request.status === 'open' && currentCheckpointId(db) === run.inputCheckpointId;
-      const out = saveCheckpoint(db, artifacts, {
+    const outcome = recordRunOutcome(db, run, pid, metrics, baseline, () =>
+      saveCheckpoint(db, artifacts, {
         datasetId: checkpoint.datasetId,
         parentId: checkpoint.id,
         kind: 'unlearned',
@@ -143,28 +126,10 @@ export async function executeRun(
         seed: run.seed,
         metadata: { method: run.method, parameters: run.parameters, forgetClass: run.forgetClass },
         makeCurrent: false,
-      });
-      completeRun(db, runId, pid, out.id, metrics, baseline, {
-        method: run.method,
-        outputContentHash: out.contentHash,
-        applied,
-        ...(applied
-          ? {}
-          : {
-              notApplied:
-                request.status !== 'open'
-                  ? `request ${request.id} was already honoured by run ${request.honouredByRunId}`
-                  : 'the current checkpoint changed while the run was running',
-            }),
-      });
-      if (applied) {
-        honourRequest(db, run.requestId, runId);
-        setCurrentCheckpoint(db, out.id, 'checkpoint.current', { reason: 'unlearned', runId });
-      }
-      return { runId, outputCheckpointId: out.id, metrics, applied };
-    });
+      }),
+    );
     hooks.progress('done', 1);
-    return result;
+    return { ...outcome, metrics };
   } catch (e) {
     const kind = errorKind(e);
     const status =

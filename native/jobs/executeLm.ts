@@ -10,28 +10,14 @@ import type { GptModel } from '../llm/model/gpt';
 import { recipeForConfig } from '../llm/training/defaultRecipe';
 import { lmMethodByName } from '../llm/unlearning/registry';
 import { makeLmTask } from '../llm/unlearning/task';
-import {
-  type Db,
-  type LmRunMetrics,
-  type RunRow,
-  currentCheckpointId,
-  getRequest,
-  loadTextDataset,
-  saveLmCheckpoint,
-  setCurrentCheckpoint,
-  write,
-} from '../store';
+import { type Db, type LmRunMetrics, type RunRow, loadTextDataset, saveLmCheckpoint } from '../store';
 import { lmToArtifacts, loadCheckpointLm } from '../store/lmCodec';
-import { honourRequest } from '../store/requests';
-import { completeRun } from '../store/runs';
 import { checkpointCancel } from './cancelPoint';
 import type { ExecuteHooks } from './execute';
+import { type RunOutcome, recordRunOutcome, runMethodTimed } from './runOutcome';
 
-export interface LmExecuteResult {
-  runId: number;
-  outputCheckpointId: number;
+export interface LmExecuteResult extends RunOutcome {
   metrics: LmRunMetrics;
-  applied: boolean;
 }
 
 function numbersOnly(e: LmEvaluation): LmEvaluation {
@@ -77,15 +63,10 @@ export async function executeLmRun(
     const baseline = evaluateLm(original, task, { seed: run.seed, signal });
     await checkpointCancel(signal);
 
-    const t0 = performance.now();
-    const model = await method.run(original, task, run.parameters, {
-      seed: run.seed,
-      signal,
-      onProgress: (p) =>
-        hooks.progress(p.stage, p.fraction, p.loss === undefined ? undefined : { loss: p.loss }),
-    });
+    const { model, seconds } = await runMethodTimed(run, signal, hooks, (ctx) =>
+      method.run(original, task, run.parameters, ctx),
+    );
     models.push(model);
-    const seconds = (performance.now() - t0) / 1000;
     await checkpointCancel(signal);
     hooks.progress('evaluate-output', 1);
     const after = evaluateLm(model, task, { seed: run.seed, signal });
@@ -93,10 +74,8 @@ export async function executeLmRun(
     const artifacts = lmToArtifacts(model, tokenizer);
     await checkpointCancel(signal);
 
-    const result = write(db, () => {
-      const request = getRequest(db, run.requestId);
-      const applied = request.status === 'open' && currentCheckpointId(db) === run.inputCheckpointId;
-      const out = saveLmCheckpoint(db, artifacts, {
+    const outcome = recordRunOutcome(db, run, pid, metrics, numbersOnly(baseline), () =>
+      saveLmCheckpoint(db, artifacts, {
         datasetId: checkpoint.datasetId,
         parentId: checkpoint.id,
         kind: 'unlearned',
@@ -113,28 +92,10 @@ export async function executeLmRun(
           answersBefore: baseline.examples,
         },
         makeCurrent: false,
-      });
-      completeRun(db, run.id, pid, out.id, metrics, numbersOnly(baseline), {
-        method: run.method,
-        outputContentHash: out.contentHash,
-        applied,
-        ...(applied
-          ? {}
-          : {
-              notApplied:
-                request.status !== 'open'
-                  ? `request ${request.id} was already honoured by run ${request.honouredByRunId}`
-                  : 'the current checkpoint changed while the run was running',
-            }),
-      });
-      if (applied) {
-        honourRequest(db, run.requestId, run.id);
-        setCurrentCheckpoint(db, out.id, 'checkpoint.current', { reason: 'unlearned', runId: run.id });
-      }
-      return { runId: run.id, outputCheckpointId: out.id, metrics, applied };
-    });
+      }),
+    );
     hooks.progress('done', 1);
-    return result;
+    return { ...outcome, metrics };
   } finally {
     for (const m of models) m.dispose();
   }
