@@ -50,8 +50,13 @@ export interface PoisonedImages {
 /** The mean of every channel over a split, 0..255. */
 export function meanPixel(split: ImageSplit, channels: number): number[] {
   const sums = new Float64Array(channels);
-  const n = split.pixels.length;
-  for (let i = 0; i < n; i++) sums[i % channels] += split.pixels[i];
+  const px = split.pixels;
+  const n = px.length;
+  for (let ch = 0; ch < channels; ch++) {
+    let s = 0;
+    for (let i = ch; i < n; i += channels) s += px[i];
+    sums[ch] = s;
+  }
   const per = Math.max(1, n / channels);
   return Array.from(sums, (s) => s / per);
 }

@@ -83,12 +83,35 @@ export function resizeMap(
   return out;
 }
 
-/** Marks (sets to 1 in `mask`) the `count` pixels of `map` with the largest positive values. */
+/**
+ * Marks (sets to 1 in `mask`) the `count` pixels of `map` with the largest positive values (ties: the lower
+ * pixel index first). The `count`-th largest value is found with a native numeric sort of the positive
+ * values, then the pixels above it and the first ones equal to it are marked.
+ */
 export function markTop(map: Float32Array, count: number, mask: Uint8Array): void {
-  const positive: number[] = [];
-  for (let p = 0; p < map.length; p++) if (map[p] > 0) positive.push(p);
-  positive.sort((a, b) => map[b] - map[a] || a - b);
-  for (let i = 0; i < Math.min(count, positive.length); i++) mask[positive[i]] = 1;
+  if (count <= 0) return;
+  let n = 0;
+  for (let p = 0; p < map.length; p++) if (map[p] > 0) n++;
+  if (n === 0) return;
+  if (n <= count) {
+    for (let p = 0; p < map.length; p++) if (map[p] > 0) mask[p] = 1;
+    return;
+  }
+  const values = new Float32Array(n);
+  let k = 0;
+  for (let p = 0; p < map.length; p++) if (map[p] > 0) values[k++] = map[p];
+  values.sort();
+  const threshold = values[n - count];
+  let above = 0;
+  for (let i = n - count; i < n; i++) if (values[i] > threshold) above++;
+  let ties = count - above;
+  for (let p = 0; p < map.length; p++) {
+    if (map[p] > threshold) mask[p] = 1;
+    else if (map[p] === threshold && ties > 0) {
+      mask[p] = 1;
+      ties--;
+    }
+  }
 }
 
 /** Dilation of one h x w binary mask by a (2r+1)^2 square. */

@@ -10,6 +10,7 @@ import {
   conceptRegions,
   dilateMask,
   editedSamples,
+  markTop,
   meanPixel,
   poisonForgetSet,
   poisonImages,
@@ -49,6 +50,24 @@ function maskPixels(masks: Uint8Array, i: number): number[] {
 }
 
 describe('concept regions', () => {
+  it('markTop marks the count largest positive pixels, ties by lower index, as a full sort would', () => {
+    const rng = new Rng(5);
+    for (let trial = 0; trial < 200; trial++) {
+      const n = 1 + rng.int(60);
+      // Values on a coarse grid, so ties are frequent; about a third negative or zero.
+      const map = Float32Array.from({ length: n }, () => rng.int(9) - 3);
+      const count = rng.int(n + 3);
+      const got = new Uint8Array(n);
+      markTop(map, count, got);
+      const order = Array.from({ length: n }, (_, p) => p)
+        .filter((p) => map[p] > 0)
+        .sort((a, b) => map[b] - map[a] || a - b);
+      const want = new Uint8Array(n);
+      for (const p of order.slice(0, count)) want[p] = 1;
+      assert.deepEqual(got, want, `trial ${trial}: map ${Array.from(map)}, count ${count}`);
+    }
+  });
+
   it('takes the top fraction of positive evidence per concept, unites the concepts, then dilates', () => {
     // 36 pixels, topFraction 4/36: the 4 strongest positive pixels.
     const a = spotMap('a', 2, [
