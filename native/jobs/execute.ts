@@ -26,7 +26,7 @@ import { makeTask } from '../unlearning/task';
 import { checkpointCancel } from './cancelPoint';
 import { executeLmRun } from './executeLm';
 import type { ErrorKind, LogLevel } from './protocol';
-import { type RunOutcome, recordRunOutcome, runMethodTimed } from './runOutcome';
+import { type WrittenOutcome, recordRunOutcome, runMethodTimed } from './runOutcome';
 import { storedTaskConcepts } from './taskConcepts';
 
 export interface ExecuteHooks {
@@ -34,7 +34,7 @@ export interface ExecuteHooks {
   log(level: LogLevel, message: string): void;
 }
 
-export interface ExecuteResult extends RunOutcome {
+export interface ExecuteResult extends WrittenOutcome {
   metrics: RunMetrics | LmRunMetrics;
 }
 

@@ -14,9 +14,9 @@ import { type Db, type LmRunMetrics, type RunRow, loadTextDataset, saveLmCheckpo
 import { lmToArtifacts, loadCheckpointLm } from '../store/lmCodec';
 import { checkpointCancel } from './cancelPoint';
 import type { ExecuteHooks } from './execute';
-import { type RunOutcome, recordRunOutcome, runMethodTimed } from './runOutcome';
+import { type WrittenOutcome, recordRunOutcome, runMethodTimed } from './runOutcome';
 
-export interface LmExecuteResult extends RunOutcome {
+export interface LmExecuteResult extends WrittenOutcome {
   metrics: LmRunMetrics;
 }
 

@@ -38,7 +38,7 @@ export async function runMethodTimed<M>(
   return { model, seconds: (performance.now() - t0) / 1000 };
 }
 
-export interface RunOutcome {
+export interface WrittenOutcome {
   runId: number;
   outputCheckpointId: number;
   /** Whether the output became the current checkpoint and honoured the request. */
@@ -57,7 +57,7 @@ export function recordRunOutcome(
   metrics: RunMetrics | LmRunMetrics,
   baseline: Evaluation | LmEvaluation,
   saveOutput: () => { id: number; contentHash: string },
-): RunOutcome {
+): WrittenOutcome {
   return write(db, () => {
     const request = getRequest(db, run.requestId);
     const applied = request.status === 'open' && currentCheckpointId(db) === run.inputCheckpointId;

@@ -16,6 +16,7 @@ import {
   type ParentMessage,
   type ProgressMsg,
   type ResultMsg,
+  type WorkerMessage,
   parseWorkerMessage,
 } from './protocol';
 
@@ -99,6 +100,37 @@ export class RunEvents {
   }
 }
 
+/** Logs `message` as a warning on `events`. */
+export function warn(events: RunEvents, message: string): void {
+  events.emit('log', { type: 'log', level: 'warn', message });
+}
+
+/**
+ * Relays a worker to `events`: its progress and log messages as they are, a message that does not parse
+ * and every stdout/stderr line as logs; each other message (result, output, error) goes to `onOther`.
+ */
+export function relayWorker(
+  channel: WorkerChannel,
+  events: RunEvents,
+  onOther: (m: Exclude<WorkerMessage, ProgressMsg | LogMsg>) => void,
+): void {
+  channel.onMessage((raw) => {
+    let m: WorkerMessage;
+    try {
+      m = parseWorkerMessage(raw);
+    } catch (e) {
+      warn(events, (e as Error).message);
+      return;
+    }
+    if (m.type === 'progress') events.emit('progress', m);
+    else if (m.type === 'log') events.emit('log', m);
+    else onOther(m);
+  });
+  channel.onOutput((stream, line) =>
+    events.emit('log', { type: 'log', level: stream === 'stderr' ? 'warn' : 'info', message: line }),
+  );
+}
+
 export interface RunOutcome {
   runId: number;
   status: RunStatus;
@@ -162,40 +194,13 @@ export function startRun(opts: StartRunOptions): RunHandle {
   let exited = false;
   let killTimer: NodeJS.Timeout | undefined;
 
-  channel.onMessage((raw) => {
-    let m: ReturnType<typeof parseWorkerMessage>;
-    try {
-      m = parseWorkerMessage(raw);
-    } catch (e) {
-      events.emit('log', { type: 'log', level: 'warn', message: (e as Error).message });
-      return;
-    }
-    switch (m.type) {
-      case 'progress':
-        events.emit('progress', m);
-        break;
-      case 'log':
-        events.emit('log', m);
-        break;
-      case 'result':
-        events.emit('result', m);
-        break;
-      case 'error':
-        lastError = m;
-        events.emit('error', m);
-        break;
-      case 'output':
-        events.emit('log', {
-          type: 'log',
-          level: 'warn',
-          message: 'a run worker sent a task output: ignored',
-        });
-        break;
-    }
+  relayWorker(channel, events, (m) => {
+    if (m.type === 'result') events.emit('result', m);
+    else if (m.type === 'error') {
+      lastError = m;
+      events.emit('error', m);
+    } else warn(events, 'a run worker sent a task output: ignored');
   });
-  channel.onOutput((stream, line) =>
-    events.emit('log', { type: 'log', level: stream === 'stderr' ? 'warn' : 'info', message: line }),
-  );
 
   const promise = new Promise<RunOutcome>((resolve, reject) => {
     channel.onExit((code, signal) => {

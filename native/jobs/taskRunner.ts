@@ -8,8 +8,7 @@
 import * as path from 'node:path';
 import { CancelledError, UserError } from '../errors';
 import type { ErrorMsg, Task, TaskKind, TaskOutput, TaskValue } from './protocol';
-import { parseWorkerMessage } from './protocol';
-import { RunEvents, type WorkerChannel } from './runner';
+import { RunEvents, type WorkerChannel, relayWorker, warn } from './runner';
 
 export interface TaskHandle<K extends TaskKind> {
   /** The worker's process id. */
@@ -46,35 +45,13 @@ export function startTask<T extends Task>(opts: StartTaskOptions<T>): TaskHandle
   let cancelRequested = false;
   let killTimer: NodeJS.Timeout | undefined;
 
-  channel.onMessage((raw) => {
-    let m: ReturnType<typeof parseWorkerMessage>;
-    try {
-      m = parseWorkerMessage(raw);
-    } catch (e) {
-      events.emit('log', { type: 'log', level: 'warn', message: (e as Error).message });
-      return;
-    }
-    if (m.type === 'progress') {
-      events.emit('progress', m);
-    } else if (m.type === 'log') {
-      events.emit('log', m);
-    } else if (m.type === 'output') {
+  relayWorker(channel, events, (m) => {
+    if (m.type === 'output') {
       if (m.output.kind === task.kind) output = m.output;
-      else
-        events.emit('log', {
-          type: 'log',
-          level: 'warn',
-          message: `a ${task.kind} task answered with a ${m.output.kind} output: ignored`,
-        });
-    } else if (m.type === 'error') {
-      error = m;
-    } else {
-      events.emit('log', { type: 'log', level: 'warn', message: 'a task worker sent a run result: ignored' });
-    }
+      else warn(events, `a ${task.kind} task answered with a ${m.output.kind} output: ignored`);
+    } else if (m.type === 'error') error = m;
+    else warn(events, 'a task worker sent a run result: ignored');
   });
-  channel.onOutput((stream, line) =>
-    events.emit('log', { type: 'log', level: stream === 'stderr' ? 'warn' : 'info', message: line }),
-  );
 
   const promise = new Promise<TaskOutput['value']>((resolve, reject) => {
     channel.onExit((code, signal) => {

@@ -5,7 +5,13 @@ import { before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { initBackend } from '../../native/engine/backend/select';
 import { parseParentMessage, parseWorkerMessage } from '../../native/jobs/protocol';
-import { type RunHandle, startRun } from '../../native/jobs/runner';
+import {
+  RunEvents,
+  type RunHandle,
+  type WorkerChannel,
+  relayWorker,
+  startRun,
+} from '../../native/jobs/runner';
 import {
   currentCheckpointId,
   getCheckpoint,
@@ -63,6 +69,42 @@ describe('job protocol', () => {
     assert.throws(() => parseWorkerMessage({ type: 'progress', stage: 'x', fraction: 2 }), /fraction/);
     assert.throws(() => parseWorkerMessage({ type: 'error', message: 'x', kind: 'oops' }), /kind/);
     assert.throws(() => parseWorkerMessage({ type: 'log', level: 'info' }), /message/);
+  });
+});
+
+describe('worker relay', () => {
+  it('passes progress and logs on, logs bad messages and output lines, hands the rest over', () => {
+    let onMessage: (raw: unknown) => void = () => {};
+    let onOutput: (stream: 'stdout' | 'stderr', line: string) => void = () => {};
+    const channel: WorkerChannel = {
+      pid: 1,
+      send: () => {},
+      onMessage: (fn) => {
+        onMessage = fn;
+      },
+      onOutput: (fn) => {
+        onOutput = fn;
+      },
+      onExit: () => {},
+      kill: () => {},
+    };
+    const events = new RunEvents();
+    const seen: string[] = [];
+    events.on('progress', (m) => seen.push(`progress ${m.stage} ${m.fraction}`));
+    events.on('log', (m) => seen.push(`log ${m.level} ${m.message.split(':')[0]}`));
+    const others: string[] = [];
+    relayWorker(channel, events, (m) => others.push(m.type));
+    onMessage({ type: 'progress', stage: 'finetune', fraction: 0.5 });
+    onMessage({ type: 'log', level: 'info', message: 'hello' });
+    onMessage({ type: 'progress', fraction: 2 });
+    onMessage({ type: 'error', kind: 'user', message: 'bad class' });
+    onOutput('stderr', 'a warning from the backend');
+    onOutput('stdout', 'plain');
+    assert.equal(seen[0], 'progress finetune 0.5');
+    assert.equal(seen[1], 'log info hello');
+    assert.match(seen[2], /^log warn /, 'an invalid message becomes a warning');
+    assert.deepEqual(seen.slice(3), ['log warn a warning from the backend', 'log info plain']);
+    assert.deepEqual(others, ['error']);
   });
 });
 

@@ -6,6 +6,7 @@ import { Rng } from '../../native/engine/random';
 import { UserError } from '../../native/errors';
 import {
   type EvidenceMap,
+  type PoisonForgetOptions,
   blurImage,
   conceptRegions,
   dilateMask,
@@ -42,6 +43,18 @@ function spotMap(concept: string, n: number, spots: number[][]): EvidenceMap {
   }
   return { concept, values, shape: [H, W] };
 }
+
+/** Mask each image's single strongest pixel with black; every sample relabelled as class 1 (forget class 3). */
+const MASK_ONE_PIXEL: PoisonForgetOptions = {
+  mode: 'mask',
+  relabel: 'targeted',
+  numClasses: 4,
+  forgetClass: 3,
+  donorClass: 1,
+  fillValue: [0, 0, 0],
+  topFraction: 1 / 36,
+  dilate: 0,
+};
 
 function maskPixels(masks: Uint8Array, i: number): number[] {
   const out: number[] = [];
@@ -230,16 +243,7 @@ describe('poisoned labels and the poisoned forget set', () => {
       weight: 1,
     };
     const map = spotMap('a', 3, [[0], [1], [2]]);
-    const p = poisonForgetSet(forget, [H, W, C], [map], {
-      mode: 'mask',
-      relabel: 'targeted',
-      numClasses: 4,
-      forgetClass: 3,
-      donorClass: 1,
-      fillValue: [0, 0, 0],
-      topFraction: 1 / 36,
-      dilate: 0,
-    });
+    const p = poisonForgetSet(forget, [H, W, C], [map], MASK_ONE_PIXEL);
     assert.deepEqual(split.pixels, before, 'the original split is untouched');
     assert.equal(p.split.size, 3);
     assert.deepEqual(Array.from(p.split.labels), [3, 3, 3]);
@@ -282,18 +286,7 @@ describe('poisoned labels and the poisoned forget set', () => {
     assert.throws(() => editedSamples(n, 'mask', 1.5), UserError);
     // Edited sample j loses pixel j (the j-th map of the edited samples).
     const map = spotMap('a', 3, [[0], [1], [2]]);
-    const opts = {
-      mode: 'mask' as const,
-      relabel: 'targeted' as const,
-      numClasses: 4,
-      forgetClass: 3,
-      donorClass: 1,
-      fillValue: [0, 0, 0],
-      topFraction: 1 / 36,
-      dilate: 0,
-      editShare: 0.5,
-      seed: 4,
-    };
+    const opts = { ...MASK_ONE_PIXEL, editShare: 0.5, seed: 4 };
     const p = poisonForgetSet(forget, [H, W, C], [map], opts);
     assert.equal(p.stats.edited, 3);
     assert.equal(p.stats.images, n);
