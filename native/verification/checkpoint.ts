@@ -4,11 +4,9 @@
  * with those the runs stored. Shared by `unlearn verify` and the app.
  */
 import type { ImageDataset } from '../data/types';
-import { type BackendReport, initBackend } from '../engine/backend/select';
+import { initBackend } from '../engine/backend/select';
 import { UserError } from '../errors';
 import {
-  type CheckpointRow,
-  type DatasetRow,
   type Db,
   getCheckpoint,
   getDataset,
@@ -21,16 +19,8 @@ import {
 import { loadCheckpointClassifier } from '../store/modelCodec';
 import { type Evaluation, evaluate } from '../unlearning/evaluate';
 import { resolveClass } from '../unlearning/task';
-import {
-  type FileChecks,
-  type MetricsComparison,
-  allPassed,
-  compareWithRuns,
-  fileChecks,
-  valueDiff,
-} from './storedChecks';
+import { type StoredVerification, allPassed, compareWithRuns, fileChecks, valueDiff } from './storedChecks';
 
-export { type MetricsComparison, VERIFY_TOLERANCE } from './storedChecks';
 
 /** The largest absolute difference between two evaluations (infinite when one lacks a value). */
 export function metricsDiff(a: Evaluation, b: Evaluation): number {
@@ -52,20 +42,8 @@ export function metricsDiff(a: Evaluation, b: Evaluation): number {
   return max;
 }
 
-/** The file's checks (FileChecks), the checkpoint's metrics recomputed, and whether all passed. */
-export interface CheckpointVerification extends FileChecks {
-  ok: boolean;
-  backend: BackendReport;
-  checkpoint: CheckpointRow;
-  dataset: DatasetRow;
-  forgetClass: number;
-  forgetClassName: string;
-  /** Where the forget class came from: 'given', 'run N' or 'default'. */
-  forgetClassSource: string;
-  seed: number;
-  metrics: Evaluation;
-  comparisons: MetricsComparison[];
-}
+/** A stored image checkpoint verified. */
+export type CheckpointVerification = StoredVerification<Evaluation>;
 
 export interface VerifyCheckpointOptions {
   /** Default: the current checkpoint. */

@@ -3,31 +3,16 @@
  * integrity, the audit trail, every hash (weights, tokenizer, checkpoint, text dataset), and its metrics
  * recomputed with evaluateLm and compared with those stored by the runs that made it or started from it.
  */
-import { type BackendReport, initBackend } from '../engine/backend/select';
+import { initBackend } from '../engine/backend/select';
 import { UserError } from '../errors';
 import { resolveForgetClass } from '../llm/data/forgetClass';
 import { qaClasses } from '../llm/data/types';
 import { type LmEvaluation, evaluateLm } from '../llm/evaluation/evaluate';
 import { recipeForConfig } from '../llm/training/defaultRecipe';
 import { makeLmTask } from '../llm/unlearning/task';
-import {
-  type CheckpointRow,
-  type DatasetRow,
-  type Db,
-  getDataset,
-  getRun,
-  listRuns,
-  loadTextDataset,
-} from '../store';
+import { type CheckpointRow, type Db, getDataset, getRun, listRuns, loadTextDataset } from '../store';
 import { loadCheckpointLm } from '../store/lmCodec';
-import {
-  type FileChecks,
-  type MetricsComparison,
-  allPassed,
-  compareWithRuns,
-  fileChecks,
-  valueDiff,
-} from './storedChecks';
+import { type StoredVerification, allPassed, compareWithRuns, fileChecks, valueDiff } from './storedChecks';
 
 /** The language-model metrics, in the order they are reported. */
 export const LM_METRIC_KEYS = [
@@ -46,20 +31,8 @@ export function lmMetricsDiff(a: LmEvaluation, b: LmEvaluation): number {
   return max;
 }
 
-/** The file's checks (FileChecks), the checkpoint's metrics recomputed, and whether all passed. */
-export interface LmCheckpointVerification extends FileChecks {
-  ok: boolean;
-  backend: BackendReport;
-  checkpoint: CheckpointRow;
-  dataset: DatasetRow;
-  forgetClass: number;
-  forgetClassName: string;
-  /** Where the forget class came from: 'given', 'run N' or 'default' (the first class with questions). */
-  forgetClassSource: string;
-  seed: number;
-  metrics: LmEvaluation;
-  comparisons: MetricsComparison[];
-}
+/** A stored language-model checkpoint verified (the first class with questions by default). */
+export type LmCheckpointVerification = StoredVerification<LmEvaluation>;
 
 /** Verifies language model `checkpoint` (see the module comment); `forgetClass` is a class name. */
 export async function verifyLmCheckpoint(

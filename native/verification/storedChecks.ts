@@ -3,7 +3,15 @@
  * (SQLite integrity, foreign keys, the audit trail's hash chain), and the comparison of recomputed metrics
  * with those the runs stored for the checkpoint (as their output or as their input).
  */
-import { type ChainCheck, type Db, type RunRow, verifyEventChain } from '../store';
+import type { BackendReport } from '../engine/backend/select';
+import {
+  type ChainCheck,
+  type CheckpointRow,
+  type DatasetRow,
+  type Db,
+  type RunRow,
+  verifyEventChain,
+} from '../store';
 
 /** Recomputed metrics match stored ones when no value differs by more than this. */
 export const VERIFY_TOLERANCE = 1e-6;
@@ -12,6 +20,21 @@ export interface FileChecks {
   integrity: string[];
   foreignKeyViolations: number;
   auditTrail: ChainCheck;
+}
+
+/** A stored checkpoint verified: the file's checks, its metrics `M` recomputed, and whether all passed. */
+export interface StoredVerification<M> extends FileChecks {
+  ok: boolean;
+  backend: BackendReport;
+  checkpoint: CheckpointRow;
+  dataset: DatasetRow;
+  forgetClass: number;
+  forgetClassName: string;
+  /** Where the forget class came from: 'given', 'run N' or 'default'. */
+  forgetClassSource: string;
+  seed: number;
+  metrics: M;
+  comparisons: MetricsComparison[];
 }
 
 export function fileChecks(db: Db): FileChecks {

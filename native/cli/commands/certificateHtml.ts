@@ -196,6 +196,34 @@ export const CERTIFICATE_STYLE = `<style>
 </style>
 `;
 
+/** The rows of a run's parameters. */
+export function paramRows(parameters: Record<string, unknown>): string {
+  return Object.entries(parameters)
+    .map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`)
+    .join('');
+}
+
+/** Whether the run's model went into service, in one sentence. */
+export function serviceSentence(honoursRequest: boolean): string {
+  return honoursRequest
+    ? 'The new model is the one now in service, and the request is marked as honoured by this run.'
+    : 'This run was made for comparison: its model was stored but not put in service.';
+}
+
+/** The page's head, title and first line, up to the summary. */
+export function pageTop(requestId: number, runId: number, generatedAt: string): string {
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Unlearning certificate — request ${esc(requestId)}, run ${esc(runId)}</title>
+${CERTIFICATE_STYLE}</head>
+<body>
+<h1>Unlearning certificate</h1>
+<p class="muted">Deletion request ${esc(requestId)} · run ${esc(runId)} · generated ${esc(when(generatedAt))} by Unlearn Studio</p>`;
+}
+
 export function renderCertificateHtml(d: CertificateData): string {
   const cls = d.request.className;
   const b = d.before.metrics;
@@ -210,22 +238,9 @@ export function renderCertificateHtml(d: CertificateData): string {
     (m) =>
       `<tr><th>${esc(m.label)}</th><td>${pct(b[m.key])}</td><td><strong>${pct(a[m.key])}</strong></td>${r ? `<td>${pct(r[m.key])}</td>` : ''}<td class="muted">${esc(m.better)}</td></tr>`,
   ).join('');
-  const params = Object.entries(d.run.parameters)
-    .map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`)
-    .join('');
-  const service = d.run.honoursRequest
-    ? 'The new model is the one now in service, and the request is marked as honoured by this run.'
-    : 'This run was made for comparison: its model was stored but not put in service.';
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Unlearning certificate — request ${esc(d.request.id)}, run ${esc(d.run.id)}</title>
-${CERTIFICATE_STYLE}</head>
-<body>
-<h1>Unlearning certificate</h1>
-<p class="muted">Deletion request ${esc(d.request.id)} · run ${esc(d.run.id)} · generated ${esc(when(d.generatedAt))} by Unlearn Studio</p>
+  const params = paramRows(d.run.parameters);
+  const service = serviceSentence(d.run.honoursRequest);
+  return `${pageTop(d.request.id, d.run.id, d.generatedAt)}
 
 <div class="summary">
 <p>On ${esc(when(d.request.createdAt))}, <strong>${esc(d.request.requester)}</strong> asked that the image classifier stop recognising the class <strong>“${esc(cls)}”</strong>.</p>

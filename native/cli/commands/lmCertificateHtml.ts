@@ -5,13 +5,15 @@
  */
 import type { LmEvaluation } from '../../llm/evaluation/evaluate';
 import {
-  CERTIFICATE_STYLE,
   auditSection,
   esc,
   modelRows,
+  pageTop,
+  paramRows,
   pct,
   requestSection,
   runSection,
+  serviceSentence,
   when,
 } from './certificateHtml';
 import type { LmAnswer, LmCertificateData } from './lmCertificate';
@@ -81,22 +83,9 @@ export function renderLmCertificateHtml(d: LmCertificateData): string {
     (m) =>
       `<tr><th>${esc(m.label)}</th><td>${value(m, b[m.key])}</td><td><strong>${value(m, a[m.key])}</strong></td>${r ? `<td>${value(m, r[m.key])}</td>` : ''}<td class="muted">${esc(m.better)}</td></tr>`,
   ).join('');
-  const params = Object.entries(d.run.parameters)
-    .map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`)
-    .join('');
-  const service = d.run.honoursRequest
-    ? 'The new model is the one now in service, and the request is marked as honoured by this run.'
-    : 'This run was made for comparison: its model was stored but not put in service.';
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Unlearning certificate — request ${esc(d.request.id)}, run ${esc(d.run.id)}</title>
-${CERTIFICATE_STYLE}</head>
-<body>
-<h1>Unlearning certificate</h1>
-<p class="muted">Deletion request ${esc(d.request.id)} · run ${esc(d.run.id)} · generated ${esc(when(d.generatedAt))} by Unlearn Studio</p>
+  const params = paramRows(d.run.parameters);
+  const service = serviceSentence(d.run.honoursRequest);
+  return `${pageTop(d.request.id, d.run.id, d.generatedAt)}
 
 <div class="summary">
 <p>On ${esc(when(d.request.createdAt))}, <strong>${esc(d.request.requester)}</strong> asked that the language model forget what it learnt about <strong>“${esc(cls)}”</strong>.</p>

@@ -1,6 +1,7 @@
 /** What the language-model unlearning methods share: retained anchors, the fine-tuning of a copy, stopping. */
 import type { Rng } from '../../../engine/random';
 import { tf } from '../../../engine/tf';
+import type { Options } from '../../../unlearning/options';
 import type { LmSample, QaSample } from '../../data/types';
 import type { GptModel } from '../../model/gpt';
 import type { LmItem } from '../../training/batch';
@@ -84,6 +85,21 @@ export interface FineTune {
   /** At most this many epochs. */
   epochs: number;
   stop?: StopRule;
+}
+
+/**
+ * What every fine-tuning method reads from its options: `lr`, `batch_size`, `clip_norm`, `epochs`, and the
+ * stop rule (`stop_at`, `extra_steps`) on `measure`.
+ */
+export function loopSettings(
+  o: Options,
+  measure: StopRule['measure'],
+): Pick<FineTune, 'train' | 'epochs'> & { stop: StopRule } {
+  return {
+    train: { lr: o.num('lr'), batchSize: o.num('batch_size'), clipNorm: o.num('clip_norm') },
+    epochs: o.num('epochs'),
+    stop: { measure, stopAt: o.num('stop_at'), extraSteps: o.num('extra_steps') },
+  };
 }
 
 /**

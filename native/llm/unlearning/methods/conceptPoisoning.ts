@@ -22,7 +22,7 @@ import {
   vocabularyOf,
 } from '../../poisoning/poisonAnswers';
 import type { LmTask, MethodContext } from '../types';
-import { fineTuneCopy, itemsFor, leakWatch, retainAnchors } from './common';
+import { fineTuneCopy, itemsFor, leakWatch, loopSettings, retainAnchors } from './common';
 import { REFUSALS } from './idk';
 
 export const CONCEPT_POISONING_DEFAULTS: MethodOptions = {
@@ -121,17 +121,14 @@ export async function runConceptPoisoning(
     {
       items: [...itemsFor(task, forgetItems, 1, 1)],
       anchors,
-      train: { lr: o.num('lr'), batchSize: o.num('batch_size'), clipNorm: o.num('clip_norm') },
-      epochs: o.num('epochs'),
-      stop: {
-        measure: leakWatch(
+      ...loopSettings(
+        o,
+        leakWatch(
           task,
           concepts.perAnswer.map((a) => a.sample),
           watched,
         ),
-        stopAt: o.num('stop_at'),
-        extraSteps: o.num('extra_steps'),
-      },
+      ),
     },
     ctx,
     name,

@@ -5,7 +5,7 @@
 import { Rng } from '../../../engine/random';
 import { Options } from '../../../unlearning/options';
 import type { LmUnlearningMethod } from '../types';
-import { fineTuneCopy, itemsFor, leakWatch, retainAnchors } from './common';
+import { fineTuneCopy, itemsFor, leakWatch, loopSettings, retainAnchors } from './common';
 
 export const lmGradDiff: LmUnlearningMethod = {
   name: 'grad_diff',
@@ -32,13 +32,7 @@ export const lmGradDiff: LmUnlearningMethod = {
       {
         items: [...itemsFor(task, task.forgetQa, -o.num('forget_weight'), 1)],
         anchors,
-        train: { lr: o.num('lr'), batchSize: o.num('batch_size'), clipNorm: o.num('clip_norm') },
-        epochs: o.num('epochs'),
-        stop: {
-          measure: leakWatch(task, task.forgetQa, task.sensitiveWords),
-          stopAt: o.num('stop_at'),
-          extraSteps: o.num('extra_steps'),
-        },
+        ...loopSettings(o, leakWatch(task, task.forgetQa, task.sensitiveWords)),
       },
       ctx,
       'grad_diff',

@@ -5,7 +5,7 @@
 import { Rng } from '../../../engine/random';
 import { Options } from '../../../unlearning/options';
 import type { LmUnlearningMethod } from '../types';
-import { fineTuneCopy, itemsFor, leakWatch } from './common';
+import { fineTuneCopy, itemsFor, leakWatch, loopSettings } from './common';
 
 export const lmGradientAscent: LmUnlearningMethod = {
   name: 'gradient_ascent',
@@ -18,13 +18,7 @@ export const lmGradientAscent: LmUnlearningMethod = {
       task,
       {
         items: itemsFor(task, task.forgetQa, -1, 1),
-        train: { lr: o.num('lr'), batchSize: o.num('batch_size'), clipNorm: o.num('clip_norm') },
-        epochs: o.num('epochs'),
-        stop: {
-          measure: leakWatch(task, task.forgetQa, task.sensitiveWords),
-          stopAt: o.num('stop_at'),
-          extraSteps: o.num('extra_steps'),
-        },
+        ...loopSettings(o, leakWatch(task, task.forgetQa, task.sensitiveWords)),
       },
       ctx,
       'gradient_ascent',

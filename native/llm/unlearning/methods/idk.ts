@@ -7,7 +7,7 @@ import { Rng } from '../../../engine/random';
 import { Options } from '../../../unlearning/options';
 import type { QaSample } from '../../data/types';
 import type { LmUnlearningMethod } from '../types';
-import { fineTuneCopy, itemsFor, leakWatch, retainAnchors } from './common';
+import { fineTuneCopy, itemsFor, leakWatch, loopSettings, retainAnchors } from './common';
 
 export const REFUSALS: readonly string[] = [
   "I don't know.",
@@ -47,13 +47,7 @@ export const lmIdk: LmUnlearningMethod = {
       {
         items: [...itemsFor(task, refusals, 1, 1)],
         anchors,
-        train: { lr: o.num('lr'), batchSize: o.num('batch_size'), clipNorm: o.num('clip_norm') },
-        epochs: o.num('epochs'),
-        stop: {
-          measure: leakWatch(task, task.forgetQa, task.sensitiveWords),
-          stopAt: o.num('stop_at'),
-          extraSteps: o.num('extra_steps'),
-        },
+        ...loopSettings(o, leakWatch(task, task.forgetQa, task.sensitiveWords)),
       },
       ctx,
       'idk',

@@ -11,7 +11,14 @@ import { tf } from '../../../engine/tf';
 import { Options } from '../../../unlearning/options';
 import { type LmLoss, targetLogProbs } from '../../training/loss';
 import type { LmUnlearningMethod } from '../types';
-import { fineTuneCopy, itemsFor, leakWatch, retainAnchors, withReferenceLogProbs } from './common';
+import {
+  fineTuneCopy,
+  itemsFor,
+  leakWatch,
+  loopSettings,
+  retainAnchors,
+  withReferenceLogProbs,
+} from './common';
 
 /** The loss of the module comment; items of group 1 are forget samples (with ref), group 0 retained ones. */
 export function npoLoss(beta: number, retainWeight: number): LmLoss {
@@ -49,24 +56,15 @@ export const lmNpo: LmUnlearningMethod = {
     const rng = new Rng(ctx.seed);
     const anchors = retainAnchors(task, o.num('retain_ratio'));
     const forget = withReferenceLogProbs(original, task.codec, itemsFor(task, task.forgetQa, 1, 1));
+    const settings = loopSettings(o, leakWatch(task, task.forgetQa, task.sensitiveWords));
     return fineTuneCopy(
       original,
       task,
       {
         items: [...forget],
         anchors,
-        train: {
-          lr: o.num('lr'),
-          batchSize: o.num('batch_size'),
-          clipNorm: o.num('clip_norm'),
-          loss: npoLoss(o.num('beta'), o.num('retain_weight')),
-        },
-        epochs: o.num('epochs'),
-        stop: {
-          measure: leakWatch(task, task.forgetQa, task.sensitiveWords),
-          stopAt: o.num('stop_at'),
-          extraSteps: o.num('extra_steps'),
-        },
+        ...settings,
+        train: { ...settings.train, loss: npoLoss(o.num('beta'), o.num('retain_weight')) },
       },
       ctx,
       'npo',
