@@ -21,7 +21,6 @@ import { type Evaluation, evaluate } from '../unlearning/evaluate';
 import { resolveClass } from '../unlearning/task';
 import { type StoredVerification, allPassed, compareWithRuns, fileChecks, valueDiff } from './storedChecks';
 
-
 /** The largest absolute difference between two evaluations (infinite when one lacks a value). */
 export function metricsDiff(a: Evaluation, b: Evaluation): number {
   let max = 0;
